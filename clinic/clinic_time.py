@@ -1,0 +1,46 @@
+"""Clinic-calendar arithmetic. Instants are stored in UTC; day-based rules (R4, R5, R12) are
+counted on the clinic's local calendar, so a daylight-saving change never moves a window."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+
+def local_date(instant: dt.datetime, tz: zoneinfo.ZoneInfo) -> dt.date:
+    return instant.astimezone(tz).date()
+
+
+def days_after(earlier: dt.datetime, later: dt.datetime, tz: zoneinfo.ZoneInfo) -> int:
+    """Calendar days between two instants on the clinic's calendar (not 24-hour periods):
+    10:00 on 1 March to 09:00 on 8 March is 7 days, DST change or not."""
+    return (local_date(later, tz) - local_date(earlier, tz)).days
+
+
+def at_local(day: dt.date, time: dt.time, tz: zoneinfo.ZoneInfo) -> dt.datetime:
+    """The aware instant of a wall-clock time on a local date.
+
+    In the spring-forward gap (e.g. 02:30 that never happens) the result moves forward by the
+    gap, as a wall clock would; in the autumn overlap the first (summer-time) instant wins."""
+    naive = dt.datetime.combine(day, time)
+    aware = naive.replace(tzinfo=tz, fold=0)
+    # A nonexistent wall time does not survive the round trip through UTC: normalise it.
+    round_trip = aware.astimezone(dt.UTC).astimezone(tz)
+    if round_trip.replace(tzinfo=None) != naive:
+        aware = naive.replace(tzinfo=tz, fold=1).astimezone(dt.UTC).astimezone(tz)
+    return aware
+
+
+def day_label(day: dt.date) -> str:
+    """'14 March' (the year only when it is not obvious is left to the caller)."""
+    return f"{day.day} {day:%B}"
+
+
+def day_label_long(day: dt.date) -> str:
+    """'Saturday 14 March 2026'."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def time_label(instant: dt.datetime) -> str:
+    """'09:30' in the instant's own zone."""
+    return f"{instant:%H:%M}"

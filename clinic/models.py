@@ -1,0 +1,329 @@
+"""Clinics, staff, clients and treatment plans (DOMAIN.md glossary, R1, R2, R3, R14, R16)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from decimal import Decimal
+from functools import cached_property
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from simple_history.models import HistoricalRecords
+
+
+def validate_time_zone(value: str) -> None:
+    """An IANA zone name that this machine's tz database knows (e.g. "America/Chicago")."""
+    if not value or value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            "%(value)s is not a known IANA time zone (e.g. America/Chicago, Europe/London).",
+            code="invalid_time_zone",
+            params={"value": value or "An empty value"},
+        )
+
+
+class Clinic(models.Model):
+    """A physical location with its own time zone, hours, chairs, money and rule settings."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(unique=True)
+    time_zone = models.CharField(
+        max_length=64, validators=[validate_time_zone], help_text="IANA name, e.g. America/Chicago"
+    )
+    address = models.TextField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    language = models.CharField(max_length=10, default="en", help_text="Language of messages")
+    chairs = models.PositiveSmallIntegerField(
+        default=2, validators=[MinValueValidator(1)], help_text="Sessions that can run at once"
+    )
+    currency = models.CharField(max_length=3, default="USD", help_text="ISO 4217 code")
+    deposit_amount = models.DecimalField(
+        max_digits=10, decimal_places=2, default=Decimal("100.00"),
+        help_text="Booking deposit for a third or later session (R6)",
+    )
+    default_session_minutes = models.PositiveSmallIntegerField(
+        default=180, validators=[MinValueValidator(15), MaxValueValidator(12 * 60)]
+    )
+    # Rule settings of DOMAIN.md, with their defaults.
+    min_days_first_to_second = models.PositiveSmallIntegerField(
+        default=7, help_text="R4: session 2 starts at least this many days after session 1"
+    )
+    target_days_second_min = models.PositiveSmallIntegerField(
+        default=10, help_text="R4: the usual target for session 2 starts here..."
+    )
+    target_days_second_max = models.PositiveSmallIntegerField(
+        default=14, help_text="...and ends here (days after session 1)"
+    )
+    third_window_min_days = models.PositiveSmallIntegerField(
+        default=21, help_text="R5: a third session starts at least this many days after the second"
+    )
+    third_window_max_days = models.PositiveSmallIntegerField(
+        default=28, help_text="R5: later than this needs a manager's override with a reason"
+    )
+    aftercare_days = models.PositiveSmallIntegerField(default=4, help_text="R12")
+    cancellation_notice_hours = models.PositiveSmallIntegerField(
+        default=48, help_text="R6: cancelled with this much notice, the deposit is refundable"
+    )
+    front_desk_may_refund = models.BooleanField(
+        default=False, help_text="Refunds are made by managers unless this is on"
+    )
+    touch_up_recall_years = models.PositiveSmallIntegerField(default=3, help_text="R15")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(chairs__gte=1), name="clinic_has_a_chair"),
+            models.CheckConstraint(condition=Q(deposit_amount__gt=0), name="clinic_deposit_positive"),
+            models.CheckConstraint(
+                condition=Q(third_window_max_days__gte=models.F("third_window_min_days")),
+                name="clinic_third_window_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_days_second_max__gte=models.F("target_days_second_min"))
+                & Q(target_days_second_min__gte=models.F("min_days_first_to_second")),
+                name="clinic_second_target_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        # Every day-based rule is counted in this zone: an unknown zone must never be stored.
+        validate_time_zone(self.time_zone)
+        super().save(*args, **kwargs)
+
+    @cached_property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def hours_on(self, day: dt.date) -> OpeningHours | None:
+        """Opening hours for a local date, or None when closed. Uses prefetched hours if any."""
+        for hours in self.opening_hours.all():
+            if hours.weekday == day.weekday():
+                return hours
+        return None
+
+
+class OpeningHours(models.Model):
+    """One weekday's opening hours of a clinic (local wall-clock time). No row: closed."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0
+        TUESDAY = 1
+        WEDNESDAY = 2
+        THURSDAY = 3
+        FRIDAY = 4
+        SATURDAY = 5
+        SUNDAY = 6
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens = models.TimeField()
+    closes = models.TimeField()
+
+    class Meta:
+        ordering = ["clinic", "weekday"]
+        verbose_name_plural = "opening hours"
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "weekday"], name="one_hours_row_per_weekday"),
+            models.CheckConstraint(condition=Q(closes__gt=models.F("opens")), name="opens_before_closes"),
+            models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="weekday_0_to_6"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class Role(models.TextChoices):
+    FRONT_DESK = "front_desk", "Front desk"
+    PRACTITIONER = "practitioner", "Practitioner"
+    MANAGER = "manager", "Manager"
+
+
+class StaffProfileQuerySet(models.QuerySet):
+    def at(self, clinic: Clinic) -> StaffProfileQuerySet:
+        return self.filter(clinics=clinic, user__is_active=True)
+
+
+class StaffProfile(models.Model):
+    """Makes a Django user a member of staff: one role, at one or more clinics (R14)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    clinics = models.ManyToManyField(Clinic, related_name="staff")
+
+    objects = StaffProfileQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[clinics])
+
+    def __str__(self) -> str:
+        return f"{self.user.get_full_name() or self.user.get_username()} ({self.get_role_display()})"
+
+
+def staff_role(user, clinic: Clinic) -> str | None:
+    """The user's role at this clinic, or None if they do not work there."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    profile = getattr(user, "staff_profile", None)
+    if profile is None or not profile.clinics.filter(pk=clinic.pk).exists():
+        return None
+    return profile.role
+
+
+class Client(models.Model):
+    """A person treated by the clinic, with consents, paperwork state and an optional login."""
+
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, related_name="clients", help_text="Clinic of record"
+    )
+    email_consent = models.BooleanField(default=False, help_text="May receive e-mail")
+    sms_consent = models.BooleanField(default=False, help_text="May receive SMS")
+    # R2: the medical questionnaire and consent form, completed once before session 1.
+    paperwork_completed_at = models.DateTimeField(null=True, blank=True)
+    paperwork_completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="client_profile", help_text="Login to the client portal",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        indexes = [
+            models.Index(Lower("last_name"), Lower("first_name"), name="client_name_idx"),
+            models.Index(Lower("email"), name="client_email_idx"),
+            models.Index(fields=["phone"], name="client_phone_idx"),
+            models.Index(fields=["clinic", "last_name"], name="client_clinic_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def paperwork_done(self) -> bool:
+        return self.paperwork_completed_at is not None
+
+
+class TreatmentArea(models.TextChoices):
+    FULL_SCALP = "full_scalp", "Full scalp"
+    HAIRLINE = "hairline", "Hairline"
+    CROWN = "crown", "Crown"
+    SCAR = "scar", "Scar camouflage"
+    DENSITY = "density", "Density over existing hair"
+
+
+class Shade(models.IntegerChoices):
+    """Pigment shades from lightest to darkest; one step is one shade darker or lighter."""
+
+    S1 = 1, "1 - Very light"
+    S2 = 2, "2 - Light"
+    S3 = 3, "3 - Light-medium"
+    S4 = 4, "4 - Medium"
+    S5 = 5, "5 - Medium-dark"
+    S6 = 6, "6 - Dark"
+    S7 = 7, "7 - Very dark"
+
+
+class PlanStatus(models.TextChoices):
+    QUOTED = "quoted", "Quoted"
+    ACTIVE = "active", "Active"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class TreatmentPlan(models.Model):
+    """The quote for one client: at least two sessions (R1), a price, a shade, a status."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="plans")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="plans")
+    treatment_area = models.CharField(
+        max_length=20, choices=TreatmentArea.choices, default=TreatmentArea.FULL_SCALP
+    )
+    quoted_sessions = models.PositiveSmallIntegerField(
+        default=2, validators=[MinValueValidator(2), MaxValueValidator(12)],
+        help_text="R1: at least two sessions",
+    )
+    price = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    starting_shade = models.PositiveSmallIntegerField(choices=Shade.choices, default=Shade.S4)
+    hairline_notes = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=PlanStatus.choices, default=PlanStatus.QUOTED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # R1 in the database itself: no single-session plan, whoever writes the row.
+            models.CheckConstraint(
+                condition=Q(quoted_sessions__gte=2), name="plan_quotes_at_least_two_sessions"
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="plan_price_not_negative"),
+        ]
+        indexes = [models.Index(fields=["clinic", "status"], name="plan_clinic_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.client} - {self.get_treatment_area_display()} ({self.quoted_sessions} sessions)"
+
+    def clean(self) -> None:
+        if self.quoted_sessions is not None and self.quoted_sessions < 2:
+            raise ValidationError(
+                {"quoted_sessions": "A plan quotes at least two sessions (R1): the skin needs "
+                 "a second session to correct how the pigment settled."},
+                code="min_two_sessions",
+            )
+
+    def save(self, *args, **kwargs):
+        if not self.currency and self.clinic_id:
+            self.currency = self.clinic.currency
+        super().save(*args, **kwargs)
+
+
+class QuoteAmendment(models.Model):
+    """A change to the number of quoted sessions, with who and why (R3)."""
+
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="amendments")
+    previous_sessions = models.PositiveSmallIntegerField()
+    new_sessions = models.PositiveSmallIntegerField()
+    previous_price = models.DecimalField(max_digits=10, decimal_places=2)
+    new_price = models.DecimalField(max_digits=10, decimal_places=2)
+    reason = models.TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(new_sessions__gte=2), name="amended_quote_at_least_two"),
+            models.CheckConstraint(condition=~Q(reason=""), name="amendment_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan}: {self.previous_sessions} -> {self.new_sessions}"

@@ -1,0 +1,870 @@
+"""The booking service: the one entry point for every change to sessions and deposits.
+
+Views, the admin, the client portal, Celery tasks and tests all call these functions; no
+rule of DOMAIN.md R1-R8 is checked anywhere else. Each write:
+  1. runs in one transaction and locks the clinic row, so two bookings at one clinic are
+     decided one after the other (on SQLite the IMMEDIATE transaction does the same);
+  2. checks the rules and raises BookingRefused with a stable `.code` and a message that
+     says what would be allowed;
+  3. writes, with the acting user on the history rows (R16).
+On PostgreSQL, exclusion constraints (migration 0002) back R7 across clinics as well.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from clinic.clinic_time import at_local, day_label, days_after, local_date, time_label
+from clinic.models import Clinic, PlanStatus, QuoteAmendment, Role, TreatmentPlan, staff_role
+from sessions_app.models import (
+    LIVE_STATUSES,
+    Deposit,
+    DepositState,
+    Payment,
+    SessionStatus,
+    TreatmentSession,
+)
+
+MAX_SESSION_LENGTH = dt.timedelta(hours=12)
+MAX_AMOUNT = Decimal("100000.00")  # above this a typed amount is a typo, not a payment
+
+
+class BookingRefused(ValidationError):
+    """A rule refused the change. `.code` is stable (see docs/rules.md); the message is for
+    people and says what would be allowed; `.affected` lists other sessions concerned."""
+
+    def __init__(self, message: str, *, code: str, affected: list[TreatmentSession] | None = None):
+        super().__init__(message, code=code)
+        self.affected = affected or []
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _require_staff(by, clinic: Clinic, action: str, roles: tuple[str, ...] | None = None) -> str:
+    role = staff_role(by, clinic)
+    if role is None or (roles is not None and role not in roles):
+        who = "You" if by is None or not getattr(by, "is_authenticated", False) else _name(by)
+        needed = (
+            " (" + " or ".join(Role(r).label.lower() for r in roles) + " only)" if roles else ""
+        )
+        raise BookingRefused(
+            f"{who} may not {action} at {clinic.name}{needed}.", code="not_permitted"
+        )
+    return role
+
+
+def _lock_clinic(clinic_id: int) -> Clinic:
+    # The clinic row is the booking lock: every booking at a clinic serialises on it.
+    return Clinic.objects.select_for_update().prefetch_related("opening_hours").get(pk=clinic_id)
+
+
+def _when(instant: dt.datetime, clinic: Clinic) -> str:
+    local = instant.astimezone(clinic.tz)
+    return f"{day_label(local.date())} at {time_label(local)}"
+
+
+def _save(obj, by, **kwargs) -> None:
+    obj._history_user = by  # R16: who made the change, also outside a web request
+    obj.save(**kwargs)
+
+
+def _ordinal(n: int) -> str:
+    return {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}.get(n, f"{n}th")
+
+
+# --------------------------------------------------------------------------- time checks
+
+
+def _validate_times(clinic: Clinic, starts_at, ends_at) -> tuple[dt.datetime, dt.datetime]:
+    if not isinstance(starts_at, dt.datetime) or (
+        ends_at is not None and not isinstance(ends_at, dt.datetime)
+    ):
+        raise BookingRefused("Give the start (and end) as a date and time.", code="invalid_time")
+    if timezone.is_naive(starts_at) or (ends_at is not None and timezone.is_naive(ends_at)):
+        raise BookingRefused(
+            f"The time has no time zone; give it in {clinic.name}'s time ({clinic.time_zone}).",
+            code="naive_datetime",
+        )
+    if ends_at is None:
+        ends_at = starts_at + dt.timedelta(minutes=clinic.default_session_minutes)
+    if ends_at <= starts_at:
+        raise BookingRefused("A session must end after it starts.", code="ends_before_start")
+    if ends_at - starts_at > MAX_SESSION_LENGTH:
+        raise BookingRefused("A session can last at most 12 hours.", code="invalid_time")
+    return starts_at.astimezone(dt.UTC), ends_at.astimezone(dt.UTC)
+
+
+def _check_not_past(clinic: Clinic, starts_at: dt.datetime) -> None:
+    now = timezone.now()
+    if starts_at <= now:
+        raise BookingRefused(
+            f"{_when(starts_at, clinic)} has already passed ({clinic.name} time is now "
+            f"{time_label(now.astimezone(clinic.tz))} on {day_label(local_date(now, clinic.tz))}). "
+            "Choose a later time.",
+            code="in_past",
+        )
+
+
+def _check_opening_hours(clinic: Clinic, starts_at: dt.datetime, ends_at: dt.datetime) -> None:
+    start, end = starts_at.astimezone(clinic.tz), ends_at.astimezone(clinic.tz)
+    hours = clinic.hours_on(start.date())
+    if hours is None:
+        open_days = ", ".join(str(h) for h in clinic.opening_hours.all()) or "no opening hours set"
+        raise BookingRefused(
+            f"{clinic.name} is closed on {start:%A}s. Open: {open_days}.", code="outside_hours"
+        )
+    if end.date() != start.date() or start.time() < hours.opens or end.time() > hours.closes:
+        length = ends_at - starts_at
+        latest = at_local(start.date(), hours.closes, clinic.tz) - length
+        raise BookingRefused(
+            f"{clinic.name} is open {hours.opens:%H:%M}-{hours.closes:%H:%M} on {start:%A}s: a "
+            f"session of {_duration(length)} can start between {hours.opens:%H:%M} and "
+            f"{time_label(latest)}.",
+            code="outside_hours",
+        )
+
+
+def _duration(length: dt.timedelta) -> str:
+    minutes = int(length.total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    if not rest:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{hours} h {rest:02d} min" if hours else f"{rest} minutes"
+
+
+def _check_conflicts(
+    clinic: Clinic, *, practitioner, client_id: int, starts_at, ends_at, exclude_pk=None
+) -> None:
+    """R7: no practitioner or client in two places, no more sessions than chairs."""
+    overlapping = list(
+        TreatmentSession.objects.overlapping(starts_at, ends_at)
+        .exclude(pk=exclude_pk)
+        .filter(Q(practitioner_id=practitioner.pk) | Q(client_id=client_id) | Q(clinic_id=clinic.pk))
+        .select_related("clinic")
+    )
+    for other in overlapping:
+        if other.practitioner_id == practitioner.pk:
+            raise BookingRefused(
+                f"{_name(practitioner)} already has a session from "
+                f"{time_label(other.local_start)} to {time_label(other.local_end)} on "
+                f"{day_label(other.local_start.date())}. Choose a time from "
+                f"{time_label(other.local_end)} or another practitioner.",
+                code="practitioner_busy",
+            )
+    for other in overlapping:
+        if other.client_id == client_id:
+            raise BookingRefused(
+                f"The client already has a session from {time_label(other.local_start)} to "
+                f"{time_label(other.local_end)} on {day_label(other.local_start.date())}"
+                f"{'' if other.clinic_id == clinic.pk else ' at ' + other.clinic.name}.",
+                code="client_busy",
+            )
+    at_clinic = [s for s in overlapping if s.clinic_id == clinic.pk]
+    if _peak_use(at_clinic, starts_at, ends_at) + 1 > clinic.chairs:
+        raise BookingRefused(
+            f"All {clinic.chairs} chairs at {clinic.name} are taken at some point between "
+            f"{time_label(starts_at.astimezone(clinic.tz))} and "
+            f"{time_label(ends_at.astimezone(clinic.tz))} on "
+            f"{day_label(local_date(starts_at, clinic.tz))}. Choose another time.",
+            code="clinic_full",
+        )
+
+
+def _peak_use(sessions: list[TreatmentSession], starts_at, ends_at) -> int:
+    """Most sessions running at one instant of [starts_at, ends_at)."""
+    events = []
+    for s in sessions:
+        events.append((max(s.starts_at, starts_at), 1))
+        events.append((min(s.ends_at, ends_at), -1))
+    peak = running = 0
+    for _, delta in sorted(events, key=lambda e: (e[0], e[1])):  # ends before starts at a tie
+        running += delta
+        peak = max(peak, running)
+    return peak
+
+
+# --------------------------------------------------------------------------- sequence rules
+
+
+@dataclass(frozen=True)
+class SequenceProblem:
+    """A pair of consecutive sessions that breaks R3-R5. `number` is the later session."""
+
+    code: str
+    number: int
+    message: str
+
+
+def allowed_window(plan: TreatmentPlan, number: int, previous_start: dt.datetime):
+    """(earliest local date, latest local date or None) for session `number` after the
+    previous session started at `previous_start` (R4, R5)."""
+    clinic = plan.clinic
+    base = local_date(previous_start, clinic.tz)
+    if number == 2:
+        return base + dt.timedelta(days=clinic.min_days_first_to_second), None
+    if number == 3:
+        return (
+            base + dt.timedelta(days=clinic.third_window_min_days),
+            base + dt.timedelta(days=clinic.third_window_max_days),
+        )
+    return base + dt.timedelta(days=clinic.third_window_min_days), None
+
+
+def _pair_problem(
+    plan: TreatmentPlan, number: int, previous_start, start, *, late_allowed: bool
+) -> SequenceProblem | None:
+    clinic = plan.clinic
+    prev_day = local_date(previous_start, clinic.tz)
+    prev = f"session {number - 1} on {day_label(prev_day)}"
+    if start <= previous_start:
+        return SequenceProblem(
+            "out_of_order", number,
+            f"Session {number} must start after {prev} (sessions follow their order).",
+        )
+    earliest, latest = allowed_window(plan, number, previous_start)
+    gap = days_after(previous_start, start, clinic.tz)
+    if number == 2 and gap < clinic.min_days_first_to_second:
+        target_from = prev_day + dt.timedelta(days=clinic.target_days_second_min)
+        target_to = prev_day + dt.timedelta(days=clinic.target_days_second_max)
+        return SequenceProblem(
+            "too_soon", number,
+            f"Session 2 can start from {day_label(earliest)} ({clinic.min_days_first_to_second} "
+            f"days after {prev}), once the skin has healed; {day_label(target_from)}-"
+            f"{day_label(target_to)} is the usual target.",
+        )
+    if number == 3 and not (clinic.third_window_min_days <= gap <= clinic.third_window_max_days):
+        window = (
+            f"A third session can start from {day_label(earliest)} "
+            f"({clinic.third_window_min_days} days after session 2) to {day_label(latest)}"
+        )
+        if gap < clinic.third_window_min_days:
+            return SequenceProblem("too_soon", 3, f"{window}.")
+        if not late_allowed:
+            return SequenceProblem(
+                "too_late", 3,
+                f"{window} ({clinic.third_window_max_days} days after session 2). Later than "
+                "that needs a manager's override with a written reason.",
+            )
+    if number >= 4 and gap < clinic.third_window_min_days:
+        return SequenceProblem(
+            "too_soon", number,
+            f"Session {number} can start from {day_label(earliest)} "
+            f"({clinic.third_window_min_days} days after {prev}).",
+        )
+    return None
+
+
+def sequence_problems(
+    plan: TreatmentPlan,
+    starts: dict[int, dt.datetime],
+    *,
+    subject: int,
+    late_allowed: bool = False,
+    overridden: frozenset[int] = frozenset(),
+) -> list[SequenceProblem]:
+    """Every consecutive pair of `starts` (number -> start) that breaks R3-R5, the subject
+    session's own pair first. A late third session is fine if the subject may be booked late
+    (`late_allowed`) or the session already carries a manager's override (`overridden`)."""
+    problems = []
+    for number in sorted(starts):
+        if number - 1 not in starts:
+            continue
+        problem = _pair_problem(
+            plan, number, starts[number - 1], starts[number],
+            late_allowed=(late_allowed and number == subject) or number in overridden,
+        )
+        if problem:
+            problems.append(problem)
+    problems.sort(key=lambda p: p.number != subject)
+    return problems
+
+
+def _live_sessions(plan: TreatmentPlan, exclude_pk=None) -> list[TreatmentSession]:
+    return list(plan.sessions.filter(status__in=LIVE_STATUSES).exclude(pk=exclude_pk))
+
+
+def _raise_sequence(plan, others, starts, *, subject, late_allowed, moving: str) -> None:
+    overridden = frozenset(s.number for s in others if s.override_reason)
+    problems = sequence_problems(
+        plan, starts, subject=subject, late_allowed=late_allowed, overridden=overridden
+    )
+    if not problems:
+        return
+    first = problems[0]
+    if first.number == subject:
+        raise BookingRefused(first.message, code=first.code)
+    affected = [s for s in others if s.number == first.number]
+    booked = affected[0].local_start.date() if affected else None
+    raise BookingRefused(
+        f"{moving} would put session {first.number}"
+        f"{f' (booked for {day_label(booked)})' if booked else ''} outside its rules: "
+        f"{first.message} Move session {first.number} first, or choose another date.",
+        code=first.code,
+        affected=affected,
+    )
+
+
+def _may_book_late(by, clinic: Clinic, override_reason: str) -> bool:
+    return bool(override_reason.strip()) and staff_role(by, clinic) == Role.MANAGER
+
+
+# --------------------------------------------------------------------------- booking
+
+
+def next_number(plan: TreatmentPlan) -> int:
+    """The lowest session number of the plan that has no live session."""
+    taken = set(plan.sessions.filter(status__in=LIVE_STATUSES).values_list("number", flat=True))
+    number = 1
+    while number in taken:
+        number += 1
+    return number
+
+
+def _check_plan_open(plan: TreatmentPlan) -> None:
+    if plan.status in (PlanStatus.CANCELLED, PlanStatus.COMPLETED):
+        raise BookingRefused(
+            f"The plan is {plan.get_status_display().lower()}; sessions can no longer be booked.",
+            code="invalid_state",
+        )
+
+
+def _check_practitioner(practitioner, clinic: Clinic) -> None:
+    if staff_role(practitioner, clinic) != Role.PRACTITIONER:
+        raise BookingRefused(
+            f"{_name(practitioner)} is not a practitioner at {clinic.name}.", code="not_permitted"
+        )
+
+
+def _insert(session: TreatmentSession, by) -> None:
+    """Save, turning a PostgreSQL exclusion-constraint refusal into BookingRefused (this
+    happens only when two clinics book the same practitioner or client at once)."""
+    try:
+        with transaction.atomic():
+            _save(session, by)
+    except IntegrityError as error:
+        text = str(error)
+        if "no_practitioner_overlap" in text:
+            raise BookingRefused(
+                f"{_name(session.practitioner)} was just booked elsewhere at that time.",
+                code="practitioner_busy",
+            ) from error
+        if "no_client_overlap" in text:
+            raise BookingRefused(
+                "The client was just booked elsewhere at that time.", code="client_busy"
+            ) from error
+        raise
+
+
+def book_session(
+    *, plan: TreatmentPlan, starts_at: dt.datetime, practitioner, by,
+    ends_at: dt.datetime | None = None, override_reason: str = "",
+) -> TreatmentSession:
+    """Book the plan's next session (the lowest number without a live session)."""
+    with transaction.atomic():
+        clinic = _lock_clinic(plan.clinic_id)
+        plan = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
+        plan.clinic = clinic
+        _require_staff(by, clinic, "book sessions")
+        _check_plan_open(plan)
+        starts_at, ends_at = _validate_times(clinic, starts_at, ends_at)
+        number = next_number(plan)
+        if number > plan.quoted_sessions:
+            raise BookingRefused(
+                f"The plan quotes {plan.quoted_sessions} sessions and all are booked or done. "
+                f"Amend the quote (with a reason) before booking session {number}.",
+                code="exceeds_quote",
+            )
+        _check_practitioner(practitioner, clinic)
+        _check_not_past(clinic, starts_at)
+        _check_opening_hours(clinic, starts_at, ends_at)
+        _check_conflicts(
+            clinic, practitioner=practitioner, client_id=plan.client_id,
+            starts_at=starts_at, ends_at=ends_at,
+        )
+        others = _live_sessions(plan)
+        starts = {s.number: s.starts_at for s in others} | {number: starts_at}
+        late_allowed = _may_book_late(by, clinic, override_reason)
+        _raise_sequence(
+            plan, others, starts, subject=number, late_allowed=late_allowed,
+            moving=f"Booking session {number} on {day_label(local_date(starts_at, clinic.tz))}",
+        )
+        deposit = None
+        if number >= 3:
+            deposit = held_deposit(plan)
+            if deposit is None:
+                raise BookingRefused(
+                    f"A {_ordinal(number)} session needs a booking deposit of "
+                    f"{clinic.deposit_amount} {clinic.currency} paid first (R6). Record the "
+                    "deposit, then book.",
+                    code="deposit_required",
+                )
+        session = TreatmentSession(
+            plan=plan, client_id=plan.client_id, clinic=clinic, number=number,
+            practitioner=practitioner, starts_at=starts_at, ends_at=ends_at,
+            override_reason=override_reason.strip() if _needs_override(plan, starts, number) else "",
+            booked_by=by,
+        )
+        _insert(session, by)
+        if deposit is not None:
+            deposit.session = session
+            _save(deposit, by)
+        if plan.status == PlanStatus.QUOTED:
+            plan.status = PlanStatus.ACTIVE
+            _save(plan, by)
+        return session
+
+
+def _needs_override(plan: TreatmentPlan, starts: dict[int, dt.datetime], number: int) -> bool:
+    """True when session `number` is later than the third-session window (R5)."""
+    if number != 3 or 2 not in starts:
+        return False
+    return days_after(starts[2], starts[3], plan.clinic.tz) > plan.clinic.third_window_max_days
+
+
+def held_deposit(plan: TreatmentPlan) -> Deposit | None:
+    """A paid deposit on the plan not yet tied to a session (R6)."""
+    return plan.deposits.filter(state=DepositState.PAID, session__isnull=True).order_by("id").first()
+
+
+def _lock_session(session: TreatmentSession) -> tuple[TreatmentSession, Clinic]:
+    clinic = _lock_clinic(session.clinic_id)
+    session = (
+        TreatmentSession.objects.select_for_update()
+        .select_related("plan", "client", "practitioner")
+        .get(pk=session.pk)
+    )
+    session.clinic = clinic
+    session.plan.clinic = clinic
+    return session, clinic
+
+
+def _require_status(session: TreatmentSession, allowed: tuple[str, ...], action: str) -> None:
+    if session.status not in allowed:
+        raise BookingRefused(
+            f"Session {session.number} is {session.get_status_display().lower()}: it cannot be "
+            f"{action}.",
+            code="invalid_state",
+        )
+
+
+def reschedule_preview(
+    *, session: TreatmentSession, starts_at: dt.datetime, override_reason: str = "", by=None
+) -> list[SequenceProblem]:
+    """Later sessions that moving `session` to `starts_at` would push out of their rules
+    (R8), for the impact preview shown before anything changes. Writes nothing."""
+    plan = session.plan
+    others = _live_sessions(plan, exclude_pk=session.pk)
+    starts = {s.number: s.starts_at for s in others} | {session.number: starts_at}
+    overridden = frozenset(s.number for s in others if s.override_reason)
+    return [
+        p for p in sequence_problems(
+            plan, starts, subject=session.number, overridden=overridden,
+            late_allowed=_may_book_late(by, plan.clinic, override_reason),
+        )
+        if p.number != session.number
+    ]
+
+
+def reschedule_session(
+    *, session: TreatmentSession, starts_at: dt.datetime, by,
+    ends_at: dt.datetime | None = None, override_reason: str = "", practitioner=None,
+) -> TreatmentSession:
+    """Move a booked session; R3-R7 are checked again for it and for the sessions after it."""
+    with transaction.atomic():
+        session, clinic = _lock_session(session)
+        _require_staff(by, clinic, "move sessions")
+        _require_status(session, (SessionStatus.BOOKED,), "moved")
+        if ends_at is None and isinstance(starts_at, dt.datetime):
+            ends_at = starts_at + (session.ends_at - session.starts_at)
+        starts_at, ends_at = _validate_times(clinic, starts_at, ends_at)
+        practitioner = practitioner or session.practitioner
+        _check_practitioner(practitioner, clinic)
+        _check_not_past(clinic, starts_at)
+        _check_opening_hours(clinic, starts_at, ends_at)
+        _check_conflicts(
+            clinic, practitioner=practitioner, client_id=session.client_id,
+            starts_at=starts_at, ends_at=ends_at, exclude_pk=session.pk,
+        )
+        plan = session.plan
+        others = _live_sessions(plan, exclude_pk=session.pk)
+        starts = {s.number: s.starts_at for s in others} | {session.number: starts_at}
+        # A manager may keep (or give) the reason for a late third session.
+        late_allowed = _may_book_late(by, clinic, override_reason or session.override_reason)
+        _raise_sequence(
+            plan, others, starts, subject=session.number, late_allowed=late_allowed,
+            moving=f"Moving session {session.number} to "
+            f"{day_label(local_date(starts_at, clinic.tz))}",
+        )
+        if not _needs_override(plan, starts, session.number):
+            session.override_reason = ""
+        elif override_reason.strip():
+            session.override_reason = override_reason.strip()
+        session.starts_at, session.ends_at, session.practitioner = starts_at, ends_at, practitioner
+        _insert(session, by)
+        return session
+
+
+# --------------------------------------------------------------------------- day of the session
+
+
+def _check_paperwork(session: TreatmentSession) -> None:
+    if session.number == 1 and not session.client.paperwork_done:
+        raise BookingRefused(
+            "Session 1 cannot start until the client's medical questionnaire and consent form "
+            "are completed (R2). Record the paperwork on the client's page, then check in.",
+            code="paperwork_missing",
+        )
+
+
+def check_in_session(*, session: TreatmentSession, by) -> TreatmentSession:
+    with transaction.atomic():
+        session, clinic = _lock_session(session)
+        _require_staff(by, clinic, "check clients in")
+        _require_status(session, (SessionStatus.BOOKED,), "checked in")
+        _check_paperwork(session)
+        session.status = SessionStatus.CHECKED_IN
+        session.checked_in_at = timezone.now()
+        _save(session, by)
+        return session
+
+
+def complete_session(*, session: TreatmentSession, by) -> TreatmentSession:
+    """Mark the session done: its deposit is applied to the bill (R6), the plan is completed
+    when every quoted session is, and the aftercare schedule is planned (R12), all in one
+    transaction."""
+    from aftercare import services as aftercare  # aftercare depends on sessions, not back
+
+    with transaction.atomic():
+        session, clinic = _lock_session(session)
+        _require_staff(by, clinic, "complete sessions")
+        _require_status(session, (SessionStatus.BOOKED, SessionStatus.CHECKED_IN), "completed")
+        _check_paperwork(session)
+        now = timezone.now()
+        session.status = SessionStatus.COMPLETED
+        session.checked_in_at = session.checked_in_at or now
+        session.completed_at = now
+        _save(session, by)
+        for deposit in session.deposits.filter(state=DepositState.PAID):
+            deposit.state, deposit.closed_at, deposit.closed_by = DepositState.APPLIED, now, by
+            _save(deposit, by)
+        plan = session.plan
+        done = plan.sessions.filter(status=SessionStatus.COMPLETED).count()
+        if done >= plan.quoted_sessions:
+            plan.status, plan.completed_at = PlanStatus.COMPLETED, now
+            _save(plan, by)
+        aftercare.session_completed(session=session, by=by)
+        return session
+
+
+def mark_no_show(*, session: TreatmentSession, by) -> TreatmentSession:
+    """The client did not come: the session's deposit is forfeited (R6)."""
+    with transaction.atomic():
+        session, clinic = _lock_session(session)
+        _require_staff(by, clinic, "record no-shows")
+        _require_status(session, (SessionStatus.BOOKED, SessionStatus.CHECKED_IN), "marked no-show")
+        session.status = SessionStatus.NO_SHOW
+        _save(session, by)
+        _forfeit_session_deposits(session, by, note="No-show")
+        _after_session_freed(session)
+        return session
+
+
+@dataclass(frozen=True)
+class CancellationOutcome:
+    late: bool
+    notice_hours: int
+    deposits: list[Deposit]
+    message: str
+
+
+def cancellation_outcome(
+    session: TreatmentSession, *, clinic_initiated: bool = False, at: dt.datetime | None = None
+) -> CancellationOutcome:
+    """What cancelling now would do to the session's deposit (R6), shown before confirming."""
+    clinic = session.clinic
+    at = at or timezone.now()
+    late = not clinic_initiated and (session.starts_at - at) < dt.timedelta(
+        hours=clinic.cancellation_notice_hours
+    )
+    deposits = list(session.deposits.filter(state=DepositState.PAID))
+    if not deposits:
+        message = "No deposit is held for this session."
+    elif late:
+        message = (
+            f"Less than {clinic.cancellation_notice_hours} hours' notice: the deposit of "
+            f"{deposits[0].amount} {deposits[0].currency} is forfeited."
+        )
+    else:
+        message = (
+            f"The deposit of {deposits[0].amount} {deposits[0].currency} stays paid on the plan: "
+            "it can be refunded or used for the next booking."
+        )
+    return CancellationOutcome(late, clinic.cancellation_notice_hours, deposits, message)
+
+
+def cancel_session(
+    *, session: TreatmentSession, by, reason: str = "", clinic_initiated: bool = False
+) -> TreatmentSession:
+    """Cancel a booked session. With the clinic's notice (or when the clinic cancels) its
+    deposit goes back to the plan, refundable; a late cancellation forfeits it (R6)."""
+    with transaction.atomic():
+        session, clinic = _lock_session(session)
+        _require_staff(by, clinic, "cancel sessions")
+        _require_status(session, (SessionStatus.BOOKED,), "cancelled")
+        outcome = cancellation_outcome(session, clinic_initiated=clinic_initiated)
+        session.status = SessionStatus.CANCELLED
+        session.cancelled_at = timezone.now()
+        session.cancel_reason = reason.strip()
+        session.late_cancellation = outcome.late
+        _save(session, by)
+        if outcome.late:
+            _forfeit_session_deposits(session, by, note="Late cancellation")
+        else:
+            for deposit in outcome.deposits:
+                deposit.session = None  # held on the plan again: refundable or reusable
+                _save(deposit, by)
+        _after_session_freed(session)
+        return session
+
+
+def _forfeit_session_deposits(session: TreatmentSession, by, note: str) -> None:
+    for deposit in session.deposits.filter(state=DepositState.PAID):
+        deposit.state, deposit.closed_at, deposit.closed_by = (
+            DepositState.FORFEITED, timezone.now(), by,
+        )
+        deposit.note = note
+        _save(deposit, by)
+
+
+def _after_session_freed(session: TreatmentSession) -> None:
+    from aftercare import services as aftercare
+
+    aftercare.session_cancelled(session=session)
+
+
+# --------------------------------------------------------------------------- money
+
+
+def _clean_amount(amount, currency: str, *, limit: Decimal = MAX_AMOUNT) -> Decimal:
+    if isinstance(amount, float) or isinstance(amount, bool):
+        raise BookingRefused("Give money as a Decimal or text such as '100.00'.", code="invalid_amount")
+    try:
+        value = Decimal(str(amount).strip())
+    except (InvalidOperation, ValueError):
+        raise BookingRefused(f"'{amount}' is not an amount of money.", code="invalid_amount") from None
+    if not value.is_finite():
+        raise BookingRefused(f"'{amount}' is not an amount of money.", code="invalid_amount")
+    if value <= 0:
+        raise BookingRefused("The amount must be more than zero.", code="invalid_amount")
+    if value != value.quantize(Decimal("0.01")):
+        raise BookingRefused("Give the amount with at most two decimals.", code="invalid_amount")
+    if value > limit:
+        raise BookingRefused(
+            f"{value} {currency} is more than this can be ({limit} {currency}). Check the amount.",
+            code="invalid_amount",
+        )
+    return value.quantize(Decimal("0.01"))
+
+
+def _amount_limit(plan: TreatmentPlan) -> Decimal:
+    return min(MAX_AMOUNT, max(plan.price, plan.clinic.deposit_amount))
+
+
+def request_deposit(*, plan: TreatmentPlan, by, amount=None) -> Deposit:
+    """Ask the client for a booking deposit (the clinic's amount unless given)."""
+    with transaction.atomic():
+        clinic = _lock_clinic(plan.clinic_id)
+        _require_staff(by, clinic, "request deposits", roles=(Role.FRONT_DESK, Role.MANAGER))
+        value = _clean_amount(
+            clinic.deposit_amount if amount is None else amount, clinic.currency,
+            limit=_amount_limit(plan),
+        )
+        deposit = Deposit(
+            plan=plan, amount=value, currency=plan.currency, state=DepositState.REQUESTED,
+            requested_at=timezone.now(), requested_by=by,
+        )
+        _save(deposit, by)
+        return deposit
+
+
+def record_deposit(
+    *, plan: TreatmentPlan, amount, by, session: TreatmentSession | None = None,
+    method: str = "", reference: str = "", deposit: Deposit | None = None,
+) -> Deposit:
+    """Money received as a deposit: state paid. Pays the given requested deposit, else the
+    plan's oldest requested one, else a new one. Without a session it is held on the plan."""
+    with transaction.atomic():
+        clinic = _lock_clinic(plan.clinic_id)
+        _require_staff(by, clinic, "take deposits", roles=(Role.FRONT_DESK, Role.MANAGER))
+        value = _clean_amount(amount, plan.currency, limit=_amount_limit(plan))
+        if session is not None and (session.plan_id != plan.pk or not session.is_live
+                                    or session.status == SessionStatus.COMPLETED):
+            raise BookingRefused(
+                "A deposit can only be tied to a booked session of the same plan.",
+                code="invalid_state",
+            )
+        if deposit is None:
+            deposit = plan.deposits.filter(state=DepositState.REQUESTED).order_by("id").first()
+        else:
+            deposit = Deposit.objects.select_for_update().get(pk=deposit.pk, plan=plan)
+            _require_deposit_state(deposit, (DepositState.REQUESTED,), "paid")
+        deposit = deposit or Deposit(plan=plan, currency=plan.currency)
+        now = timezone.now()
+        deposit.amount, deposit.state, deposit.session = value, DepositState.PAID, session
+        deposit.paid_at, deposit.received_by = now, by
+        deposit.method, deposit.reference = method, reference
+        _save(deposit, by)
+        return deposit
+
+
+def _require_deposit_state(deposit: Deposit, allowed: tuple[str, ...], action: str) -> None:
+    if deposit.state not in allowed:
+        raise BookingRefused(
+            f"This deposit is {deposit.get_state_display().lower()}: it cannot be {action}.",
+            code="invalid_state",
+        )
+
+
+def refund_deposit(*, deposit: Deposit, by, reason: str = "") -> Deposit:
+    """Give a paid deposit back. Not while it holds a booked session: cancel that first."""
+    with transaction.atomic():
+        clinic = _lock_clinic(deposit.plan.clinic_id)
+        roles = (Role.MANAGER, Role.FRONT_DESK) if clinic.front_desk_may_refund else (Role.MANAGER,)
+        _require_staff(by, clinic, "refund deposits", roles=roles)
+        deposit = Deposit.objects.select_for_update(of=("self",)).select_related("session").get(pk=deposit.pk)
+        _require_deposit_state(deposit, (DepositState.PAID,), "refunded")
+        if deposit.session is not None and deposit.session.is_live:
+            raise BookingRefused(
+                f"This deposit holds session {deposit.session.number}: cancel that booking "
+                "before refunding it.",
+                code="invalid_state",
+            )
+        deposit.state, deposit.closed_at, deposit.closed_by = DepositState.REFUNDED, timezone.now(), by
+        deposit.note = reason.strip()
+        _save(deposit, by)
+        return deposit
+
+
+def forfeit_deposit(*, deposit: Deposit, by, reason: str) -> Deposit:
+    """Keep a paid deposit (a manager's decision, with a reason)."""
+    with transaction.atomic():
+        clinic = _lock_clinic(deposit.plan.clinic_id)
+        _require_staff(by, clinic, "forfeit deposits", roles=(Role.MANAGER,))
+        if not reason.strip():
+            raise BookingRefused("Say why the deposit is forfeited.", code="reason_required")
+        deposit = Deposit.objects.select_for_update().get(pk=deposit.pk)
+        _require_deposit_state(deposit, (DepositState.PAID,), "forfeited")
+        deposit.state, deposit.closed_at, deposit.closed_by = DepositState.FORFEITED, timezone.now(), by
+        deposit.note = reason.strip()
+        _save(deposit, by)
+        return deposit
+
+
+def record_payment(
+    *, plan: TreatmentPlan, amount, by, method: str = "", reference: str = ""
+) -> Payment:
+    """Money received towards the plan's price (not a deposit)."""
+    with transaction.atomic():
+        clinic = _lock_clinic(plan.clinic_id)
+        _require_staff(by, clinic, "take payments", roles=(Role.FRONT_DESK, Role.MANAGER))
+        value = _clean_amount(amount, plan.currency, limit=min(MAX_AMOUNT, max(plan.price, Decimal("0.01"))))
+        payment = Payment(
+            plan=plan, amount=value, currency=plan.currency, method=method, reference=reference,
+            received_at=timezone.now(), received_by=by,
+        )
+        _save(payment, by)
+        return payment
+
+
+# --------------------------------------------------------------------------- plans
+
+
+def amend_quote(
+    *, plan: TreatmentPlan, quoted_sessions: int, by, reason: str, price=None
+) -> TreatmentPlan:
+    """Change the number of quoted sessions (and the price), recording who and why (R3)."""
+    with transaction.atomic():
+        clinic = _lock_clinic(plan.clinic_id)
+        plan = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
+        _require_staff(by, clinic, "amend quotes", roles=(Role.FRONT_DESK, Role.MANAGER))
+        _check_plan_open(plan)
+        if not reason.strip():
+            raise BookingRefused("Say why the quote changes.", code="reason_required")
+        if not isinstance(quoted_sessions, int) or quoted_sessions < 2:
+            raise BookingRefused("A plan quotes at least two sessions (R1).", code="min_two_sessions")
+        highest = max(_live_numbers(plan), default=0)
+        if quoted_sessions < highest:
+            raise BookingRefused(
+                f"Session {highest} is booked or done: the quote cannot go below {highest}.",
+                code="invalid_state",
+            )
+        new_price = plan.price if price is None else _clean_amount(price, plan.currency)
+        QuoteAmendment.objects.create(
+            plan=plan, previous_sessions=plan.quoted_sessions, new_sessions=quoted_sessions,
+            previous_price=plan.price, new_price=new_price, reason=reason.strip(), by=by,
+        )
+        plan.quoted_sessions, plan.price = quoted_sessions, new_price
+        _save(plan, by)
+        return plan
+
+
+def _live_numbers(plan: TreatmentPlan) -> list[int]:
+    return list(plan.sessions.filter(status__in=LIVE_STATUSES).values_list("number", flat=True))
+
+
+def complete_plan(*, plan: TreatmentPlan, by) -> TreatmentPlan:
+    """Close a plan early (e.g. the client is happy after two sessions). R1: never before
+    two sessions are completed; booked sessions must be cancelled first."""
+    with transaction.atomic():
+        clinic = _lock_clinic(plan.clinic_id)
+        plan = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
+        _require_staff(by, clinic, "complete plans", roles=(Role.FRONT_DESK, Role.MANAGER))
+        _check_plan_open(plan)
+        done = plan.sessions.filter(status=SessionStatus.COMPLETED).count()
+        if done < 2:
+            raise BookingRefused(
+                f"A plan can be completed once two sessions are done (R1); {done} is done.",
+                code="invalid_state",
+            )
+        if plan.sessions.filter(status__in=(SessionStatus.BOOKED, SessionStatus.CHECKED_IN)).exists():
+            raise BookingRefused(
+                "Cancel or complete the sessions still booked first.", code="invalid_state"
+            )
+        plan.status, plan.completed_at = PlanStatus.COMPLETED, timezone.now()
+        _save(plan, by)
+        return plan
+
+
+def cancel_plan(*, plan: TreatmentPlan, by, reason: str) -> TreatmentPlan:
+    """Cancel a plan and its booked sessions (deposits follow the notice rule)."""
+    if not reason.strip():
+        raise BookingRefused("Say why the plan is cancelled.", code="reason_required")
+    with transaction.atomic():
+        clinic = _lock_clinic(plan.clinic_id)
+        _require_staff(by, clinic, "cancel plans", roles=(Role.FRONT_DESK, Role.MANAGER))
+        plan = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
+        _check_plan_open(plan)
+        for session in plan.sessions.filter(status=SessionStatus.BOOKED):
+            cancel_session(session=session, by=by, reason=f"Plan cancelled: {reason.strip()}")
+        if plan.sessions.filter(status=SessionStatus.CHECKED_IN).exists():
+            raise BookingRefused(
+                "A session of this plan is in progress: complete it first.", code="invalid_state"
+            )
+        plan.status = PlanStatus.CANCELLED
+        _save(plan, by)
+        return plan
