@@ -160,9 +160,13 @@ class StaffProfile(models.Model):
     )
     role = models.CharField(max_length=20, choices=Role.choices)
     clinics = models.ManyToManyField(Clinic, related_name="staff")
+    current_clinic = models.ForeignKey(
+        Clinic, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The clinic last chosen in the clinic switcher",
+    )
 
     objects = StaffProfileQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[clinics])
+    history = HistoricalRecords(m2m_fields=[clinics], excluded_fields=["current_clinic"])
 
     def __str__(self) -> str:
         return f"{self.user.get_full_name() or self.user.get_username()} ({self.get_role_display()})"

@@ -1,7 +1,43 @@
-from django.shortcuts import render
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_POST
+
+from clinic.access import client_profile, role_of, set_current_clinic, staff_required
+from clinic.models import Role
+
+# Where each kind of user starts. Areas that do not exist yet fall back to the welcome page.
+ROLE_HOMES = {
+    Role.FRONT_DESK: "frontdesk:home",
+    Role.MANAGER: "frontdesk:home",
+    Role.PRACTITIONER: "practice:my_day",
+}
 
 
 def home(request):
-    """Landing page; each role's own home arrives with the front-desk, practitioner and
-    portal issues."""
+    """Send each user to their own start page: front desk, practitioner or client portal."""
+    if request.user.is_authenticated:
+        target = ROLE_HOMES.get(role_of(request.user))
+        if target is None and client_profile(request.user) is not None:
+            target = "portal:home"
+        if target:
+            try:
+                return redirect(reverse(target))
+            except NoReverseMatch:
+                pass
     return render(request, "home.html")
+
+
+@require_POST
+@staff_required()
+def switch_clinic(request):
+    """The clinic switcher: remembered on the user's profile, then back where they were."""
+    set_current_clinic(request, request.POST.get("clinic"))
+    next_url = request.POST.get("next") or "/"
+    return redirect(next_url if next_url.startswith("/") and not next_url.startswith("//") else "/")
+
+
+@login_required
+def signed_in(request):
+    """LOGIN_REDIRECT_URL: the role dispatch of `home`."""
+    return home(request)

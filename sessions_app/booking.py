@@ -426,6 +426,7 @@ def book_session(
         if plan.status == PlanStatus.QUOTED:
             plan.status = PlanStatus.ACTIVE
             _save(plan, by)
+        _aftercare().session_booked(session=session)
         return session
 
 
@@ -516,6 +517,7 @@ def reschedule_session(
             session.override_reason = override_reason.strip()
         session.starts_at, session.ends_at, session.practitioner = starts_at, ends_at, practitioner
         _insert(session, by)
+        _aftercare().session_rescheduled(session=session)
         return session
 
 
@@ -547,8 +549,6 @@ def complete_session(*, session: TreatmentSession, by) -> TreatmentSession:
     """Mark the session done: its deposit is applied to the bill (R6), the plan is completed
     when every quoted session is, and the aftercare schedule is planned (R12), all in one
     transaction."""
-    from aftercare import services as aftercare  # aftercare depends on sessions, not back
-
     with transaction.atomic():
         session, clinic = _lock_session(session)
         _require_staff(by, clinic, "complete sessions")
@@ -567,7 +567,7 @@ def complete_session(*, session: TreatmentSession, by) -> TreatmentSession:
         if done >= plan.quoted_sessions:
             plan.status, plan.completed_at = PlanStatus.COMPLETED, now
             _save(plan, by)
-        aftercare.session_completed(session=session, by=by)
+        _aftercare().session_completed(session=session, by=by)
         return session
 
 
@@ -652,9 +652,15 @@ def _forfeit_session_deposits(session: TreatmentSession, by, note: str) -> None:
 
 
 def _after_session_freed(session: TreatmentSession) -> None:
-    from aftercare import services as aftercare
+    _aftercare().session_cancelled(session=session)
 
-    aftercare.session_cancelled(session=session)
+
+def _aftercare():
+    """The aftercare service, called directly inside the same transaction (no signals).
+    Imported late because aftercare's models depend on sessions, not the other way round."""
+    from aftercare import services
+
+    return services
 
 
 # --------------------------------------------------------------------------- money
@@ -705,11 +711,15 @@ def request_deposit(*, plan: TreatmentPlan, by, amount=None) -> Deposit:
 def record_deposit(
     *, plan: TreatmentPlan, amount, by, session: TreatmentSession | None = None,
     method: str = "", reference: str = "", deposit: Deposit | None = None,
+    idempotency_key=None,
 ) -> Deposit:
     """Money received as a deposit: state paid. Pays the given requested deposit, else the
-    plan's oldest requested one, else a new one. Without a session it is held on the plan."""
+    plan's oldest requested one, else a new one. Without a session it is held on the plan.
+    The same `idempotency_key` (one per payment form) records the money only once."""
     with transaction.atomic():
         clinic = _lock_clinic(plan.clinic_id)
+        if idempotency_key and (done := Deposit.objects.filter(idempotency_key=idempotency_key).first()):
+            return done
         _require_staff(by, clinic, "take deposits", roles=(Role.FRONT_DESK, Role.MANAGER))
         value = _clean_amount(amount, plan.currency, limit=_amount_limit(plan))
         if session is not None and (session.plan_id != plan.pk or not session.is_live
@@ -728,6 +738,7 @@ def record_deposit(
         deposit.amount, deposit.state, deposit.session = value, DepositState.PAID, session
         deposit.paid_at, deposit.received_by = now, by
         deposit.method, deposit.reference = method, reference
+        deposit.idempotency_key = idempotency_key
         _save(deposit, by)
         return deposit
 
@@ -776,16 +787,20 @@ def forfeit_deposit(*, deposit: Deposit, by, reason: str) -> Deposit:
 
 
 def record_payment(
-    *, plan: TreatmentPlan, amount, by, method: str = "", reference: str = ""
+    *, plan: TreatmentPlan, amount, by, method: str = "", reference: str = "",
+    idempotency_key=None,
 ) -> Payment:
-    """Money received towards the plan's price (not a deposit)."""
+    """Money received towards the plan's price (not a deposit). The same `idempotency_key`
+    (one per payment form) records the money only once."""
     with transaction.atomic():
         clinic = _lock_clinic(plan.clinic_id)
+        if idempotency_key and (done := Payment.objects.filter(idempotency_key=idempotency_key).first()):
+            return done
         _require_staff(by, clinic, "take payments", roles=(Role.FRONT_DESK, Role.MANAGER))
         value = _clean_amount(amount, plan.currency, limit=min(MAX_AMOUNT, max(plan.price, Decimal("0.01"))))
         payment = Payment(
             plan=plan, amount=value, currency=plan.currency, method=method, reference=reference,
-            received_at=timezone.now(), received_by=by,
+            received_at=timezone.now(), received_by=by, idempotency_key=idempotency_key,
         )
         _save(payment, by)
         return payment

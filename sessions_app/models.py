@@ -150,6 +150,8 @@ class Deposit(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     note = models.TextField(blank=True)
+    # One key per payment form: a double click or a second tab records the money once.
+    idempotency_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     history = HistoricalRecords()
 
@@ -189,6 +191,7 @@ class Payment(models.Model):
     reference = models.CharField(max_length=100, blank=True)
     received_at = models.DateTimeField()
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    idempotency_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     history = HistoricalRecords()
 

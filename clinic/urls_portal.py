@@ -1,0 +1,4 @@
+"""Client portal (issue 7)."""
+
+app_name = "portal"
+urlpatterns: list = []

@@ -1,0 +1,85 @@
+"""The shell every area shares: sign in, the role start page, the clinic switcher, error
+pages, and the admin scoped to a staff member's clinics."""
+
+import pytest
+from django.urls import reverse
+
+from clinic.models import Client
+from tests.factories import PASSWORD, make_client, make_portal_user, make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_sign_in_page_works_for_everyone(client):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    assert b"Sign in to Pigment" in response.content
+    assert "Content-Security-Policy" in response.headers
+
+
+def test_staff_sign_in_and_land_on_a_page(client, front_desk):
+    response = client.post(
+        reverse("login"), {"username": front_desk.username, "password": PASSWORD}, follow=True
+    )
+    assert response.status_code == 200
+    assert response.context["user"] == front_desk
+
+
+def test_a_wrong_password_keeps_the_username_and_says_so(client, front_desk):
+    response = client.post(reverse("login"), {"username": front_desk.username, "password": "nope"})
+    assert response.status_code == 200
+    assert front_desk.username.encode() in response.content
+    assert b"correct username and password" in response.content
+
+
+def test_the_clinic_switcher_is_remembered_and_scoped(client, clinic, other_clinic):
+    both = make_staff("front_desk", clinic, clinics=[other_clinic])
+    client.force_login(both)
+    response = client.post(reverse("switch_clinic"), {"clinic": other_clinic.pk, "next": "/"})
+    assert response.status_code == 302
+    both.staff_profile.refresh_from_db()
+    assert both.staff_profile.current_clinic == other_clinic
+
+
+def test_the_switcher_refuses_a_clinic_the_user_does_not_work_at(client, front_desk, other_clinic):
+    client.force_login(front_desk)
+    response = client.post(reverse("switch_clinic"), {"clinic": other_clinic.pk})
+    assert response.status_code == 404
+
+
+def test_the_switcher_is_for_staff_only(client, client_):
+    client.force_login(make_portal_user(client_))
+    assert client.post(reverse("switch_clinic"), {"clinic": client_.clinic.pk}).status_code == 403
+    client.logout()
+    assert client.post(reverse("switch_clinic"), {"clinic": client_.clinic.pk}).status_code == 302
+
+
+def test_unknown_pages_get_the_apps_404(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert b"We couldn't find that page" in response.content
+
+
+def test_the_admin_shows_staff_only_their_clinics_clients(client, clinic, other_clinic, front_desk):
+    mine = make_client(clinic, last_name="Mine")
+    theirs = make_client(other_clinic, last_name="Theirs")
+    client.force_login(front_desk)
+    listing = client.get(reverse("admin:clinic_client_changelist"))
+    assert listing.status_code == 200
+    assert b"Mine" in listing.content and b"Theirs" not in listing.content
+    assert client.get(reverse("admin:clinic_client_change", args=[theirs.pk])).status_code == 302
+    assert client.get(reverse("admin:clinic_client_change", args=[mine.pk])).status_code == 200
+    assert Client.objects.count() == 2
+
+
+def test_practitioners_cannot_change_clients_in_the_admin(client, practitioner, client_):
+    client.force_login(practitioner)
+    url = reverse("admin:clinic_client_change", args=[client_.pk])
+    response = client.post(url, {"first_name": "Changed"})
+    assert response.status_code == 403
+
+
+def test_the_admin_is_closed_to_clients_and_anonymous_users(client, client_):
+    assert client.get(reverse("admin:index")).status_code == 302
+    client.force_login(make_portal_user(client_))
+    assert client.get(reverse("admin:index")).status_code == 302
