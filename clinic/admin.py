@@ -88,7 +88,9 @@ class QuoteAmendmentInline(admin.TabularInline):
     model = QuoteAmendment
     extra = 0
     can_delete = False
-    readonly_fields = ["previous_sessions", "new_sessions", "previous_price", "new_price", "reason", "by", "at"]
+    readonly_fields = [
+        "previous_sessions", "new_sessions", "previous_price", "new_price", "reason", "by", "at",
+    ]
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -102,7 +104,10 @@ class PlanAdminForm(forms.ModelForm):
 
     class Meta:
         model = TreatmentPlan
-        fields = "__all__"
+        fields = [
+            "client", "clinic", "treatment_area", "quoted_sessions", "price", "currency",
+            "starting_shade", "hairline_notes", "created_by",
+        ]
 
     def clean(self):
         cleaned = super().clean()

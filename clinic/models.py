@@ -296,6 +296,11 @@ class TreatmentPlan(models.Model):
     def __str__(self) -> str:
         return f"{self.client} - {self.get_treatment_area_display()} ({self.quoted_sessions} sessions)"
 
+    def save(self, *args, **kwargs):
+        if not self.currency and self.clinic_id:
+            self.currency = self.clinic.currency
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         if self.quoted_sessions is not None and self.quoted_sessions < 2:
             raise ValidationError(
@@ -303,11 +308,6 @@ class TreatmentPlan(models.Model):
                  "a second session to correct how the pigment settled."},
                 code="min_two_sessions",
             )
-
-    def save(self, *args, **kwargs):
-        if not self.currency and self.clinic_id:
-            self.currency = self.clinic.currency
-        super().save(*args, **kwargs)
 
 
 class QuoteAmendment(models.Model):

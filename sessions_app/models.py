@@ -8,9 +8,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q, Sum
+from simple_history.models import HistoricalRecords
 
 from clinic.models import Clinic, TreatmentPlan
-from simple_history.models import HistoricalRecords
 
 
 class SessionStatus(models.TextChoices):

@@ -1,0 +1,59 @@
+# Pigment. `make run` starts the app for development; `make test` is what CI runs (.ci/run).
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: help venv node run test lint clean
+
+help:
+	@echo "make run    - migrate, seed the demo and start web server, Celery worker and beat"
+	@echo "make test   - lint, migration check, collectstatic and the test suite (as CI)"
+	@echo "make lint   - ruff"
+	@echo "make clean  - remove .venv, node_modules, var/ and the SQLite database"
+
+venv: $(VENV)/.installed
+node: node_modules/.installed
+
+# Recreated when it was made with a Python older than 3.12 (Django 6.1 needs 3.12).
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	if ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+		rm -rf $(VENV); "$$(bash scripts/python.sh)" -m venv $(VENV); \
+	fi
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm; }
+	npm ci --no-audit --no-fund
+	touch $@
+
+run: venv node
+	bash scripts/run.sh
+
+# The test environment: PostgreSQL and Redis on 127.0.0.1 (scripts/services.sh starts them).
+# The tests use plain static storage, so collectstatic runs once with production's manifest
+# storage: a CSS url() to a missing file fails there; the check before it fails when a
+# STATICFILES_DIRS folder (node_modules/...) is missing, which collectstatic only warns about.
+test: export DATABASE_URL := postgres://postgres@127.0.0.1:5432/pigment
+test: export REDIS_URL := redis://127.0.0.1:6379/0
+test: export DJANGO_SETTINGS_MODULE := clinic.settings
+test: venv node
+	bash scripts/services.sh
+	bash scripts/chromium.sh
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check --tag staticfiles --fail-level WARNING
+	rm -rf var/static
+	STATIC_ROOT=$(CURDIR)/var/static \
+	STATICFILES_BACKEND=whitenoise.storage.CompressedManifestStaticFilesStorage \
+		$(PY) manage.py collectstatic --noinput -v 0
+	$(VENV)/bin/pytest
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) node_modules var db.sqlite3*
