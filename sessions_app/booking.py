@@ -370,6 +370,72 @@ def _insert(session: TreatmentSession, by) -> None:
         raise
 
 
+@dataclass(frozen=True)
+class BookingCheck:
+    """What a booking that passed every rule would write."""
+
+    number: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    deposit: Deposit | None
+    override_reason: str
+
+
+def _check_new_booking(
+    plan: TreatmentPlan, clinic: Clinic, *, starts_at, practitioner, by, ends_at, override_reason,
+    require_deposit: bool = True,
+) -> BookingCheck:
+    _require_staff(by, clinic, "book sessions")
+    _check_plan_open(plan)
+    starts_at, ends_at = _validate_times(clinic, starts_at, ends_at)
+    number = next_number(plan)
+    if number > plan.quoted_sessions:
+        raise BookingRefused(
+            f"The plan quotes {plan.quoted_sessions} sessions and all are booked or done. "
+            f"Amend the quote (with a reason) before booking session {number}.",
+            code="exceeds_quote",
+        )
+    _check_practitioner(practitioner, clinic)
+    _check_not_past(clinic, starts_at)
+    _check_opening_hours(clinic, starts_at, ends_at)
+    _check_conflicts(
+        clinic, practitioner=practitioner, client_id=plan.client_id,
+        starts_at=starts_at, ends_at=ends_at,
+    )
+    others = _live_sessions(plan)
+    starts = {s.number: s.starts_at for s in others} | {number: starts_at}
+    _raise_sequence(
+        plan, others, starts, subject=number,
+        late_allowed=_may_book_late(by, clinic, override_reason),
+        moving=f"Booking session {number} on {day_label(local_date(starts_at, clinic.tz))}",
+    )
+    deposit = held_deposit(plan) if number >= 3 else None
+    if number >= 3 and deposit is None and require_deposit:
+        raise BookingRefused(
+            f"A {_ordinal(number)} session needs a booking deposit of "
+            f"{clinic.deposit_amount} {clinic.currency} paid first (R6). Record the "
+            "deposit, then book.",
+            code="deposit_required",
+        )
+    late = _needs_override(plan, starts, number)
+    return BookingCheck(number, starts_at, ends_at, deposit, override_reason.strip() if late else "")
+
+
+def check_booking(
+    *, plan: TreatmentPlan, starts_at: dt.datetime, practitioner, by,
+    ends_at: dt.datetime | None = None, override_reason: str = "", require_deposit: bool = True,
+) -> BookingCheck:
+    """Every rule of book_session, without writing or locking: for forms that validate as
+    the user types and for proposing slots. book_session checks again under its lock.
+    `require_deposit=False` lets a slot be proposed before the deposit is taken."""
+    clinic = Clinic.objects.prefetch_related("opening_hours").get(pk=plan.clinic_id)
+    plan.clinic = clinic
+    return _check_new_booking(
+        plan, clinic, starts_at=starts_at, practitioner=practitioner, by=by, ends_at=ends_at,
+        override_reason=override_reason, require_deposit=require_deposit,
+    )
+
+
 def book_session(
     *, plan: TreatmentPlan, starts_at: dt.datetime, practitioner, by,
     ends_at: dt.datetime | None = None, override_reason: str = "",
@@ -379,50 +445,19 @@ def book_session(
         clinic = _lock_clinic(plan.clinic_id)
         plan = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
         plan.clinic = clinic
-        _require_staff(by, clinic, "book sessions")
-        _check_plan_open(plan)
-        starts_at, ends_at = _validate_times(clinic, starts_at, ends_at)
-        number = next_number(plan)
-        if number > plan.quoted_sessions:
-            raise BookingRefused(
-                f"The plan quotes {plan.quoted_sessions} sessions and all are booked or done. "
-                f"Amend the quote (with a reason) before booking session {number}.",
-                code="exceeds_quote",
-            )
-        _check_practitioner(practitioner, clinic)
-        _check_not_past(clinic, starts_at)
-        _check_opening_hours(clinic, starts_at, ends_at)
-        _check_conflicts(
-            clinic, practitioner=practitioner, client_id=plan.client_id,
-            starts_at=starts_at, ends_at=ends_at,
+        check = _check_new_booking(
+            plan, clinic, starts_at=starts_at, practitioner=practitioner, by=by,
+            ends_at=ends_at, override_reason=override_reason,
         )
-        others = _live_sessions(plan)
-        starts = {s.number: s.starts_at for s in others} | {number: starts_at}
-        late_allowed = _may_book_late(by, clinic, override_reason)
-        _raise_sequence(
-            plan, others, starts, subject=number, late_allowed=late_allowed,
-            moving=f"Booking session {number} on {day_label(local_date(starts_at, clinic.tz))}",
-        )
-        deposit = None
-        if number >= 3:
-            deposit = held_deposit(plan)
-            if deposit is None:
-                raise BookingRefused(
-                    f"A {_ordinal(number)} session needs a booking deposit of "
-                    f"{clinic.deposit_amount} {clinic.currency} paid first (R6). Record the "
-                    "deposit, then book.",
-                    code="deposit_required",
-                )
         session = TreatmentSession(
-            plan=plan, client_id=plan.client_id, clinic=clinic, number=number,
-            practitioner=practitioner, starts_at=starts_at, ends_at=ends_at,
-            override_reason=override_reason.strip() if _needs_override(plan, starts, number) else "",
-            booked_by=by,
+            plan=plan, client_id=plan.client_id, clinic=clinic, number=check.number,
+            practitioner=practitioner, starts_at=check.starts_at, ends_at=check.ends_at,
+            override_reason=check.override_reason, booked_by=by,
         )
         _insert(session, by)
-        if deposit is not None:
-            deposit.session = session
-            _save(deposit, by)
+        if check.deposit is not None:
+            check.deposit.session = session
+            _save(check.deposit, by)
         if plan.status == PlanStatus.QUOTED:
             plan.status = PlanStatus.ACTIVE
             _save(plan, by)
