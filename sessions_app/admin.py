@@ -101,6 +101,9 @@ class TreatmentSessionAdmin(NoDeleteMixin, ClinicScopedAdmin):
     def save_model(self, request, obj, form, change):
         pass  # see save_form
 
+    def save_related(self, request, form, formsets, change):
+        pass  # no related rows: the service wrote everything
+
 
 class DepositAdminForm(forms.ModelForm):
     class Meta:
@@ -154,6 +157,9 @@ class DepositAdmin(NoDeleteMixin, ClinicScopedAdmin):
         return form.result
 
     def save_model(self, request, obj, form, change):
+        pass
+
+    def save_related(self, request, form, formsets, change):
         pass
 
     @admin.action(description="Refund selected deposits")
