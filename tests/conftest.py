@@ -17,7 +17,7 @@ CHICAGO = ZoneInfo("America/Chicago")
 LONDON = ZoneInfo("Europe/London")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     # `playwright install` cannot download browsers here: drive Debian's Chromium.
     return {
