@@ -103,6 +103,22 @@ class Clinic(models.Model):
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
+    def opening_summary(self) -> str:
+        """'Monday-Saturday 09:00-18:00' (runs of days with the same hours grouped)."""
+        runs: list[list] = []
+        for hours in sorted(self.opening_hours.all(), key=lambda h: h.weekday):
+            span = f"{hours.opens:%H:%M}-{hours.closes:%H:%M}"
+            if runs and runs[-1][2] == span and runs[-1][1].weekday == hours.weekday - 1:
+                runs[-1][1] = hours
+            else:
+                runs.append([hours, hours, span])
+        parts = [
+            f"{first.get_weekday_display()}"
+            f"{'' if first == last else '-' + last.get_weekday_display()} {span}"
+            for first, last, span in runs
+        ]
+        return ", ".join(parts) or "no opening hours set"
+
     def hours_on(self, day: dt.date) -> OpeningHours | None:
         """Opening hours for a local date, or None when closed. Uses prefetched hours if any."""
         for hours in self.opening_hours.all():

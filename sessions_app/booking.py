@@ -124,9 +124,9 @@ def _check_opening_hours(clinic: Clinic, starts_at: dt.datetime, ends_at: dt.dat
     start, end = starts_at.astimezone(clinic.tz), ends_at.astimezone(clinic.tz)
     hours = clinic.hours_on(start.date())
     if hours is None:
-        open_days = ", ".join(str(h) for h in clinic.opening_hours.all()) or "no opening hours set"
         raise BookingRefused(
-            f"{clinic.name} is closed on {start:%A}s. Open: {open_days}.", code="outside_hours"
+            f"{clinic.name} is closed on {start:%A}s. Open: {clinic.opening_summary()}.",
+            code="outside_hours",
         )
     if end.date() != start.date() or start.time() < hours.opens or end.time() > hours.closes:
         length = ends_at - starts_at

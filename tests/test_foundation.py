@@ -83,15 +83,16 @@ def test_the_admin_books_through_the_service_and_shows_its_refusal(
     url = reverse("admin:sessions_app_treatmentsession_add")
     form = {
         "plan": plan.pk, "practitioner": practitioner.pk, "override_reason": "",
-        "starts_at_0": "2026-03-08", "starts_at_1": "16:00:00",  # a Sunday (UTC in the admin)
+        "starts_at_0": "2026-03-08", "starts_at_1": "10:00:00",  # a Sunday, clinic time
         "ends_at_0": "", "ends_at_1": "",
     }
     refused = client.post(url, form)
     assert refused.status_code == 200
-    assert b"closed on Sundays" in refused.content and b"[outside_hours]" in refused.content
+    assert b"closed on Sundays. Open: Monday-Saturday 09:00-18:00." in refused.content
+    assert b"[outside_hours]" in refused.content
     assert not TreatmentSession.objects.exists()
 
-    form.update({"starts_at_0": "2026-03-03"})  # Tuesday 16:00 UTC = 10:00 in Chicago
+    form.update({"starts_at_0": "2026-03-03"})  # Tuesday 10:00 in Chicago
     booked = client.post(url, form)
     assert booked.status_code == 302, booked.content.decode()[:2000]
     session = TreatmentSession.objects.get()
