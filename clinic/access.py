@@ -42,8 +42,15 @@ def staff_clinics(user) -> QuerySet[Clinic]:
 
 
 def current_clinic(request) -> Clinic | None:
-    """The clinic chosen in the switcher, remembered per user; defaults to the first."""
-    profile = staff_profile(request.user)
+    """The clinic chosen in the switcher, remembered per user; defaults to the first.
+    Computed once per request (the time-zone middleware and the navigation both ask)."""
+    if not hasattr(request, "_current_clinic"):
+        request._current_clinic = _current_clinic(request.user)
+    return request._current_clinic
+
+
+def _current_clinic(user) -> Clinic | None:
+    profile = staff_profile(user)
     if profile is None:
         return None
     clinics = list(profile.clinics.all())
@@ -58,6 +65,7 @@ def set_current_clinic(request, clinic_id: int) -> Clinic:
     clinic = get_clinic_for(request.user, clinic_id)
     profile.current_clinic = clinic
     profile.save(update_fields=["current_clinic"])
+    request._current_clinic = clinic
     return clinic
 
 

@@ -4,7 +4,6 @@ amendments go through the booking service (R3) and nothing clinical is deleted (
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.models import (
@@ -24,17 +23,9 @@ def user_clinic_ids(user) -> list[int]:
 
 class ClinicScopedAdmin(SimpleHistoryAdmin):
     """Non-superusers see rows of the clinics they work at only (R14). Times are shown and
-    typed in the local time of the user's current clinic, as on the front desk."""
+    typed in the local time of the user's current clinic (clinic.middleware)."""
 
     clinic_lookup = "clinic"
-
-    def changeform_view(self, request, *args, **kwargs):
-        with timezone.override(_admin_zone(request)):
-            return super().changeform_view(request, *args, **kwargs)
-
-    def changelist_view(self, request, *args, **kwargs):
-        with timezone.override(_admin_zone(request)):
-            return super().changelist_view(request, *args, **kwargs)
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
@@ -46,13 +37,6 @@ class ClinicScopedAdmin(SimpleHistoryAdmin):
         if db_field.name == "clinic" and not request.user.is_superuser:
             kwargs["queryset"] = Clinic.objects.filter(pk__in=user_clinic_ids(request.user))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-def _admin_zone(request):
-    from clinic.access import current_clinic
-
-    clinic = current_clinic(request)
-    return clinic.tz if clinic else timezone.get_current_timezone()
 
 
 class NoDeleteMixin:

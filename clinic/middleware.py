@@ -1,0 +1,23 @@
+"""Pages render times in the local time of the viewer's clinic: the staff member's current
+clinic, or the client's clinic of record. Pages about another clinic (a manager's calendar of
+a second clinic) still convert explicitly with that clinic's zone."""
+
+from django.utils import timezone
+
+from clinic.access import client_profile, current_clinic
+
+
+class ClinicTimezoneMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        clinic = None
+        if request.user.is_authenticated:
+            clinic = current_clinic(request)
+            if clinic is None and (client := client_profile(request.user)) is not None:
+                clinic = client.clinic
+        if clinic is None:
+            return self.get_response(request)
+        with timezone.override(clinic.tz):
+            return self.get_response(request)
