@@ -1,4 +1,32 @@
-"""Front desk: calendar, clients, plans, booking (issue 3)."""
+"""Front desk: calendar, clients, plans, booking (issue 3). Mounted at /desk/."""
+
+from django.urls import path
+
+from clinic import frontdesk_views as desk
+from sessions_app import booking_views as bookings
 
 app_name = "frontdesk"
-urlpatterns: list = []
+urlpatterns = [
+    path("", desk.home, name="home"),
+    path("calendar/", bookings.calendar, name="calendar"),
+    path("calendar/slot/", bookings.calendar_slot, name="calendar_slot"),
+    path("clients/", desk.client_list, name="client_list"),
+    path("clients/new/", desk.client_create, name="client_create"),
+    path("clients/<int:client_id>/", desk.client_detail, name="client_detail"),
+    path("clients/<int:client_id>/edit/", desk.client_edit, name="client_edit"),
+    path("clients/<int:client_id>/plans/new/", desk.plan_create, name="plan_create"),
+    path("plans/<int:plan_id>/", desk.plan_detail, name="plan_detail"),
+    path("plans/<int:plan_id>/amend/", desk.plan_amend, name="plan_amend"),
+    path("plans/<int:plan_id>/cancel/", desk.plan_cancel, name="plan_cancel"),
+    path("plans/<int:plan_id>/book/", bookings.book_session, name="book_session"),
+    path("plans/<int:plan_id>/book/check/", bookings.book_check, name="book_check"),
+    path("plans/<int:plan_id>/book/slots/", bookings.book_slots, name="book_slots"),
+    path("sessions/<int:session_id>/reschedule/", bookings.session_reschedule, name="session_reschedule"),
+    path(
+        "sessions/<int:session_id>/reschedule/preview/", bookings.session_reschedule_preview,
+        name="session_reschedule_preview",
+    ),
+    path("sessions/<int:session_id>/cancel/", bookings.session_cancel, name="session_cancel"),
+    path("sessions/<int:session_id>/check-in/", bookings.session_check_in, name="session_check_in"),
+    path("sessions/<int:session_id>/no-show/", bookings.session_no_show, name="session_no_show"),
+]

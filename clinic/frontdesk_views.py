@@ -1,0 +1,381 @@
+"""Front desk: the start page, clients and plans (issue 3). Bookings are in
+sessions_app/booking_views.py. Front desk and managers only (R14); everything is fetched
+through the access helpers, so another clinic's rows are a 404."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Replace
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from clinic.access import current_clinic, get_client_for, get_plan_for, staff_clinics, staff_required
+from clinic.clinic_time import local_date
+from clinic.forms import AmendQuoteForm, CancelPlanForm, ClientForm, ClientSearchForm, PlanForm
+from clinic.models import Client, PlanStatus, Role, TreatmentPlan
+from sessions_app import booking, slots
+from sessions_app.booking import BookingRefused
+from sessions_app.calendar import decorate, sessions_between
+from sessions_app.models import LIVE_STATUSES, Deposit, DepositState, SessionStatus, TreatmentSession
+
+desk_required = staff_required(Role.FRONT_DESK, Role.MANAGER)
+CLIENTS_PER_PAGE = 25
+HISTORY_PER_PAGE = 15
+OPEN_PLAN_STATUSES = (PlanStatus.QUOTED, PlanStatus.ACTIVE)
+
+
+# --------------------------------------------------------------------------- start page
+
+
+@desk_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Today at the current clinic: who comes when, and what to do at the desk."""
+    clinic = current_clinic(request)
+    today = local_date(timezone.now(), clinic.tz) if clinic else timezone.localdate()
+    sessions = [decorate(s, clinic) for s in sessions_between(clinic, today, today)] if clinic else []
+    return render(request, "frontdesk/home.html", {
+        "clinic": clinic, "today": today, "sessions": sessions,
+        "search_form": ClientSearchForm(),
+        "waiting": sum(1 for s in sessions if s.status == SessionStatus.BOOKED),
+        "in_chair": sum(1 for s in sessions if s.status == SessionStatus.CHECKED_IN),
+        "done": sum(1 for s in sessions if s.status == SessionStatus.COMPLETED),
+    })
+
+
+# --------------------------------------------------------------------------- clients
+
+# The phone as digits (and a leading +): "+1 (312) 555-0100" is found by "3125550100".
+# Migration clinic/0003 indexes exactly this expression on PostgreSQL.
+PHONE_PUNCTUATION = (" ", "-", "(", ")", ".")
+PHONE_LIKE = re.compile(r"^[0-9+ ().\-]+$")
+
+
+def phone_digits(expression=None):
+    expression = expression or F("phone")
+    for character in PHONE_PUNCTUATION:
+        expression = Replace(expression, Value(character), Value(""))
+    return expression
+
+
+def search_clients(clients: QuerySet[Client], query: str) -> QuerySet[Client]:
+    """Every word must match the first name, last name, e-mail or phone (substring, any
+    case); a query that looks like a phone number matches the phone's digits. On PostgreSQL
+    trigram indexes serve both (migration clinic/0003)."""
+    query = query.strip()[:100]
+    if not query:
+        return clients
+    digits = "".join(c for c in query if c not in PHONE_PUNCTUATION)
+    if PHONE_LIKE.match(query) and sum(c.isdigit() for c in digits) >= 4:
+        return clients.annotate(phone_digits=phone_digits()).filter(phone_digits__contains=digits)
+    for word in query.split()[:5]:
+        clients = clients.filter(
+            Q(first_name__icontains=word) | Q(last_name__icontains=word)
+            | Q(email__icontains=word) | Q(phone__icontains=word)
+        )
+    return clients
+
+
+@desk_required
+def client_list(request: HttpRequest) -> HttpResponse:
+    form = ClientSearchForm(request.GET)
+    query = form.terms()
+    next_session = (
+        TreatmentSession.objects.filter(
+            client=OuterRef("pk"), status=SessionStatus.BOOKED, starts_at__gte=timezone.now()
+        ).order_by("starts_at").values("starts_at")[:1]
+    )
+    clinics = list(staff_clinics(request.user))
+    clients = (
+        search_clients(Client.objects.filter(clinic__in=clinics), query)
+        .select_related("clinic")
+        .annotate(next_session=Subquery(next_session))
+        .order_by("last_name", "first_name", "pk")
+    )
+    page = Paginator(clients, CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "form": form, "query": query, "page": page, "clinic": current_clinic(request),
+        "many_clinics": len(clinics) > 1,
+    }
+    if request.htmx and request.htmx.target == "client-results":
+        return render(request, "frontdesk/_client_results.html", context)
+    return render(request, "frontdesk/client_list.html", context)
+
+
+@desk_required
+def client_create(request: HttpRequest) -> HttpResponse:
+    clinics = staff_clinics(request.user)
+    form = ClientForm(
+        request.POST or None, clinics=clinics, initial={"clinic": current_clinic(request)}
+    )
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            client = form.save(commit=False)
+            _record_paperwork(client, form, request.user)
+            client.save()
+        messages.success(request, f"{client.full_name} added.")
+        return redirect("frontdesk:client_detail", client_id=client.pk)
+    return render(request, "frontdesk/client_form.html", {
+        "form": form, "client": None, "clinic": current_clinic(request),
+    })
+
+
+@desk_required
+def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_client_for(request.user, client_id)
+    form = ClientForm(request.POST or None, instance=client, clinics=staff_clinics(request.user))
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            client = form.save(commit=False)
+            _record_paperwork(client, form, request.user)
+            client.save()
+        messages.success(request, f"{client.full_name}'s details saved.")
+        return redirect("frontdesk:client_detail", client_id=client.pk)
+    return render(request, "frontdesk/client_form.html", {
+        "form": form, "client": client, "clinic": client.clinic,
+    })
+
+
+def _record_paperwork(client: Client, form: ClientForm, user) -> None:
+    # R2: completed once, with who and when; the form never un-ticks it.
+    if form.cleaned_data.get("paperwork_done") and not client.paperwork_completed_at:
+        client.paperwork_completed_at = timezone.now()
+        client.paperwork_completed_by = user
+
+
+@desk_required
+def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_client_for(request.user, client_id)
+    plans = list(
+        client.plans.select_related("clinic")
+        .annotate(done=Count("sessions", filter=Q(sessions__status=SessionStatus.COMPLETED)))
+        .order_by("-created_at")
+    )
+    sessions = list(
+        client.sessions.select_related("practitioner", "plan", "clinic").order_by("-starts_at")
+    )
+    deposits = list(
+        Deposit.objects.filter(plan__client=client).select_related("session", "plan").order_by("-id")
+    )
+    history = client_history(client)
+    page = Paginator(history, HISTORY_PER_PAGE).get_page(request.GET.get("history"))
+    return render(request, "frontdesk/client_detail.html", {
+        "client": client, "clinic": client.clinic, "plans": plans, "sessions": sessions, "deposits": deposits,
+        "history": page, "open_plans": [p for p in plans if p.status in OPEN_PLAN_STATUSES],
+    })
+
+
+# --------------------------------------------------------------------------- history (R16)
+
+# What the client page shows of each history table; anything clinical stays out (R14).
+HISTORY_FIELDS = {
+    "client": {
+        "first_name": "First name", "last_name": "Last name", "email": "E-mail", "phone": "Phone",
+        "date_of_birth": "Date of birth", "email_consent": "E-mail consent",
+        "sms_consent": "SMS consent", "paperwork_completed_at": "Paperwork", "user_id": "Portal login",
+    },
+    "plan": {
+        "treatment_area": "Area", "quoted_sessions": "Sessions quoted", "price": "Price",
+        "starting_shade": "Starting shade", "status": "Status",
+    },
+    "session": {
+        "starts_at": "Start", "practitioner_id": "Practitioner", "status": "Status",
+        "override_reason": "Override reason", "cancel_reason": "Cancellation reason",
+    },
+    "deposit": {"state": "State", "amount": "Amount", "session_id": "Session", "method": "Method"},
+}
+HISTORY_LIMIT = 500  # rows per table; a client's whole story fits many times over
+
+
+@dataclass
+class HistoryEntry:
+    at: dt.datetime
+    who: str
+    kind: str  # "+" created, "~" changed, "-" deleted
+    subject: str
+    changes: list[tuple[str, str, str]]
+
+
+def client_history(client: Client) -> list[HistoryEntry]:
+    """Who changed what, when: the client's own row, plans, sessions and deposits, newest
+    first. Four queries whatever the length of the story."""
+    tz = client.clinic.tz
+    plan_ids = TreatmentPlan.objects.filter(client=client).values("pk")
+    tables = [
+        ("client", Client.history.filter(id=client.pk)),
+        ("plan", TreatmentPlan.history.filter(client_id=client.pk)),
+        ("session", TreatmentSession.history.filter(client_id=client.pk)),
+        ("deposit", Deposit.history.filter(plan_id__in=plan_ids)),
+    ]
+    entries: list[HistoryEntry] = []
+    practitioners: dict[int, str] = {}
+    for kind, rows in tables:
+        fields = list(HISTORY_FIELDS[kind])
+        rows = list(
+            rows.select_related("history_user").order_by("-history_date", "-history_id")[:HISTORY_LIMIT]
+        )
+        rows.reverse()
+        previous: dict[int, object] = {}
+        for row in rows:
+            before = previous.get(row.id)
+            previous[row.id] = row
+            if kind == "session":
+                practitioners.setdefault(row.practitioner_id, "")
+            changes = [
+                (HISTORY_FIELDS[kind][name], _shown(kind, name, getattr(before, name), tz, row),
+                 _shown(kind, name, getattr(row, name), tz, row))
+                for name in fields
+                if before is not None and getattr(before, name) != getattr(row, name)
+            ]
+            if row.history_type == "~" and not changes and before is not None:
+                continue  # a save that changed nothing shown here
+            entries.append(HistoryEntry(
+                at=row.history_date.astimezone(tz),
+                who=_who(row.history_user),
+                kind=row.history_type,
+                subject=_subject(kind, row),
+                changes=changes,
+            ))
+    if practitioners:
+        names = {u.pk: _who(u) for u in get_user_model().objects.filter(pk__in=list(practitioners))}
+        for entry in entries:
+            entry.changes = [
+                (label, names.get(_int(old), old), names.get(_int(new), new))
+                if label == "Practitioner" else (label, old, new)
+                for label, old, new in entry.changes
+            ]
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries
+
+
+def _int(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
+
+
+def _who(user) -> str:
+    if user is None:
+        return "System"
+    return user.get_full_name() or user.get_username()
+
+
+def _subject(kind: str, row) -> str:
+    if kind == "client":
+        return "Client details"
+    if kind == "plan":
+        return f"Plan ({row.get_treatment_area_display()})"
+    if kind == "session":
+        return f"Session {row.number}"
+    return f"Deposit {row.amount} {row.currency}"
+
+
+def _shown(kind: str, name: str, value, tz, row) -> str:
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.datetime):
+        local = value.astimezone(tz)
+        return "completed" if name == "paperwork_completed_at" else f"{local:%d %b %Y %H:%M}"
+    if name in ("status", "state", "treatment_area", "starting_shade"):
+        field = row._meta.get_field(name)
+        return str(dict(field.choices).get(value, value))
+    if name == "user_id":
+        return "linked"
+    if name == "session_id":
+        return "held for a booking"
+    return str(value)
+
+
+# --------------------------------------------------------------------------- plans
+
+
+@desk_required
+def plan_create(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_client_for(request.user, client_id)
+    form = PlanForm(request.POST or None, clinic=client.clinic)
+    if request.method == "POST" and form.is_valid():
+        plan = form.save(commit=False)
+        plan.client, plan.clinic, plan.currency = client, client.clinic, client.clinic.currency
+        plan.created_by = request.user
+        plan.save()
+        messages.success(
+            request, f"Quote of {plan.quoted_sessions} sessions created for {client.full_name}. "
+            "Book session 1 when the client is ready."
+        )
+        return redirect("frontdesk:plan_detail", plan_id=plan.pk)
+    return render(request, "frontdesk/plan_form.html", {
+        "form": form, "client": client, "clinic": client.clinic,
+    })
+
+
+@desk_required
+def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = get_plan_for(request.user, plan_id)
+    sessions = list(plan.sessions.select_related("practitioner").order_by("number", "starts_at"))
+    for session in sessions:
+        session.clinic = plan.clinic
+    deposits = list(plan.deposits.select_related("session").order_by("-id"))
+    number = booking.next_number(plan)
+    bookable = plan.status in OPEN_PLAN_STATUSES and number <= plan.quoted_sessions
+    return render(request, "frontdesk/plan_detail.html", {
+        "plan": plan, "client": plan.client, "clinic": plan.clinic, "sessions": sessions,
+        "deposits": deposits,
+        "amendments": plan.amendments.select_related("by"),
+        "next_number": number, "bookable": bookable,
+        "window": slots.window(plan, number) if bookable else None,
+        "held_deposit": booking.held_deposit(plan),
+        "done": sum(1 for s in sessions if s.status == SessionStatus.COMPLETED),
+        "live": [s for s in sessions if s.status in LIVE_STATUSES],
+        "is_open": plan.status in OPEN_PLAN_STATUSES,
+        "paid_deposits": [d for d in deposits if d.state == DepositState.PAID],
+    })
+
+
+@desk_required
+def plan_amend(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = get_plan_for(request.user, plan_id)
+    form = AmendQuoteForm(request.POST or None, initial={"quoted_sessions": plan.quoted_sessions})
+    if request.method == "POST" and form.is_valid():
+        try:
+            booking.amend_quote(
+                plan=plan, quoted_sessions=form.cleaned_data["quoted_sessions"], by=request.user,
+                reason=form.cleaned_data["reason"], price=form.cleaned_data["price"],
+            )
+        except BookingRefused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, f"Quote amended: {form.cleaned_data['quoted_sessions']} sessions.")
+            return redirect("frontdesk:plan_detail", plan_id=plan.pk)
+    return render(request, "frontdesk/plan_amend.html", {
+        "form": form, "plan": plan, "client": plan.client, "clinic": plan.clinic,
+    })
+
+
+@desk_required
+def plan_cancel(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = get_plan_for(request.user, plan_id)
+    form = CancelPlanForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            booking.cancel_plan(plan=plan, by=request.user, reason=form.cleaned_data["reason"])
+        except BookingRefused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, "Plan cancelled; its booked sessions were cancelled with it.")
+            return redirect("frontdesk:plan_detail", plan_id=plan.pk)
+    booked = list(plan.sessions.filter(status=SessionStatus.BOOKED).select_related("practitioner"))
+    for session in booked:
+        session.clinic = plan.clinic
+    outcomes = [(s, booking.cancellation_outcome(s)) for s in booked]
+    return render(request, "frontdesk/plan_cancel.html", {
+        "form": form, "plan": plan, "client": plan.client, "clinic": plan.clinic, "outcomes": outcomes,
+        "is_open": plan.status in OPEN_PLAN_STATUSES,
+    })
