@@ -347,3 +347,63 @@ class QuoteAmendment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan}: {self.previous_sessions} -> {self.new_sessions}"
+
+
+class PortalInvitation(models.Model):
+    """A one-time link that lets a client set a password for the portal. Only a hash of the
+    token is stored; a used or expired link leads nowhere."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.client}"
+
+
+class SlotRequestStatus(models.TextChoices):
+    OPEN = "open", "Waiting for the front desk"
+    BOOKED = "booked", "Booked"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class SlotRequest(models.Model):
+    """A client's request, from the portal, for a third-session slot inside its window. The
+    front desk turns it into a booking through the booking service once the deposit is paid."""
+
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="slot_requests")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="slot_requests")
+    starts_at = models.DateTimeField()
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        max_length=20, choices=SlotRequestStatus.choices, default=SlotRequestStatus.OPEN
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            # One open request per plan: a new choice replaces the old one.
+            models.UniqueConstraint(
+                fields=["plan"], condition=Q(status="open"), name="one_open_slot_request_per_plan"
+            ),
+        ]
+        indexes = [models.Index(fields=["clinic", "status"], name="slotrequest_clinic_status_idx")]
+
+    def __str__(self) -> str:
+        return f"Slot request for {self.plan.client} ({self.get_status_display()})"

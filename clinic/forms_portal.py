@@ -1,0 +1,67 @@
+"""Forms of the client portal: they validate and tidy input only."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import password_validation
+
+from clinic.clinic_time import day_label_long
+from clinic.models import Client
+
+
+class AcceptInvitationForm(forms.Form):
+    password1 = forms.CharField(
+        label="Choose a password", strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Type it again", strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", "The two passwords are not the same.")
+        return cleaned
+
+
+class PreferencesForm(forms.ModelForm):
+    class Meta:
+        model = Client
+        fields = ["email", "phone", "email_consent", "sms_consent"]
+        labels = {
+            "email": "E-mail address",
+            "phone": "Mobile phone",
+            "email_consent": "Send me aftercare and reminders by e-mail",
+            "sms_consent": "Send me aftercare and reminders by text message (SMS)",
+        }
+        widgets = {
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("email_consent") and not cleaned.get("email"):
+            self.add_error("email", "Add an e-mail address to receive e-mails.")
+        if cleaned.get("sms_consent") and not cleaned.get("phone"):
+            self.add_error("phone", "Add a mobile number to receive text messages.")
+        return cleaned
+
+
+class SlotChoiceForm(forms.Form):
+    """One of the offered times, by key; the view checks it again against the offer."""
+
+    slot = forms.ChoiceField(label="Choose a time", widget=forms.RadioSelect)
+
+    def __init__(self, *args, slots, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.slots = {s.key: s for s in slots}
+        self.fields["slot"].choices = [
+            (s.key, f"{day_label_long(s.starts_at.date())}, {s.starts_at:%H:%M}") for s in slots
+        ]
+
+    def chosen(self):
+        return self.slots[self.cleaned_data["slot"]]

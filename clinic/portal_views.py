@@ -1,0 +1,286 @@
+"""The client portal (R14: a client reaches only their own plan, sessions, aftercare and
+deposits). Every lookup starts from the signed-in user's Client row, so another client's id
+is a 404. Phone first: one column, the aftercare window at the top when it is open."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from aftercare.window import AftercareWindow, aftercare_window
+from clinic import portal
+from clinic.access import client_profile, client_required, get_client_for, staff_required
+from clinic.clinic_time import day_label, day_label_long
+from clinic.forms_portal import AcceptInvitationForm, PreferencesForm, SlotChoiceForm
+from clinic.models import Client, PlanStatus, Role, SlotRequestStatus, TreatmentPlan
+from sessions_app import booking, slots
+from sessions_app.models import LIVE_STATUSES, DepositState, SessionStatus, TreatmentSession
+
+# What happens at each session, in the clinic's words (from "What to expect").
+WHAT_TO_EXPECT = {
+    1: "Your practitioner cuts the hair to prepare the scalp, agrees the hairline with you and "
+       "lays the foundation of pigment. Plan about three hours.",
+    2: "No paperwork this time. Your practitioner checks how well the pigment held, adjusts the "
+       "shade if it faded, builds density, fills the gaps left as the first deposits settled and "
+       "blends into your existing hair. Now is the time to ask for changes, such as a slightly "
+       "lower hairline or a darker shade.",
+    3: "The finishing touches: density and blending once the skin has fully healed.",
+}
+
+
+def _client(request) -> Client:
+    client = client_profile(request.user)
+    if client is None:  # client_required already refused; kept for type checkers
+        raise Http404
+    return client
+
+
+_PLAN_ORDER = {PlanStatus.ACTIVE: 0, PlanStatus.QUOTED: 1, PlanStatus.COMPLETED: 2}
+
+
+def _plans(client: Client) -> list[TreatmentPlan]:
+    """The client's plans, the one in progress first."""
+    plans = client.plans.exclude(status=PlanStatus.CANCELLED).select_related("clinic").order_by("-created_at")
+    return sorted(plans, key=lambda p: _PLAN_ORDER.get(p.status, 3))
+
+
+def _own_plan(client: Client, plan_id) -> TreatmentPlan:
+    return get_object_or_404(TreatmentPlan.objects.select_related("clinic"), pk=plan_id, client=client)
+
+
+@dataclass
+class ThirdSessionPrompt:
+    """R13: a quoted third session that is not booked yet."""
+
+    earliest: dt.date
+    latest: dt.date
+    deposit_amount: str
+    deposit_paid: bool
+    open_request: object | None
+
+
+def _third_session_prompt(plan: TreatmentPlan, sessions: list[TreatmentSession]) -> ThirdSessionPrompt | None:
+    live = {s.number: s for s in sessions if s.status in LIVE_STATUSES}
+    if plan.quoted_sessions < 3 or 3 in live or 2 not in live or plan.status != PlanStatus.ACTIVE:
+        return None
+    earliest, latest = booking.allowed_window(plan, 3, live[2].starts_at)
+    deposits = list(plan.deposits.all())
+    request = next((r for r in plan.slot_requests.all() if r.status == SlotRequestStatus.OPEN), None)
+    return ThirdSessionPrompt(
+        earliest, latest, f"{plan.clinic.deposit_amount} {plan.clinic.currency}",
+        any(d.state == DepositState.PAID and d.session_id is None for d in deposits), request,
+    )
+
+
+def _aftercare(sessions: list[TreatmentSession], now) -> tuple[AftercareWindow | None, ...]:
+    """(open window, or the last closed one within two weeks for the 'all clear')."""
+    done = [s for s in sessions if s.status == SessionStatus.COMPLETED]
+    if not done:
+        return None, None
+    window = aftercare_window(max(done, key=lambda s: s.ends_at))
+    if window.is_open(now):
+        return window, None
+    if window.closes_at <= now < window.closes_at + dt.timedelta(days=14):
+        return None, window
+    return None, None
+
+
+@client_required
+def home(request):
+    client = _client(request)
+    plans = _plans(client)
+    plan = None
+    if request.GET.get("plan"):
+        plan = next((p for p in plans if str(p.pk) == request.GET["plan"]), None)
+        if plan is None:
+            raise Http404("No such plan.")
+    plan = plan or (plans[0] if plans else None)
+    context = {"client": client, "plans": plans, "plan": plan, "now": timezone.now()}
+    if plan is not None:
+        sessions = list(plan.sessions.select_related("clinic").order_by("number", "starts_at"))
+        live = [s for s in sessions if s.status in LIVE_STATUSES]
+        upcoming = [s for s in live if s.status == SessionStatus.BOOKED and s.ends_at > context["now"]]
+        open_window, closed_window = _aftercare(sessions, context["now"])
+        done = sum(1 for s in live if s.status == SessionStatus.COMPLETED)
+        from sessions_app.billing import plan_bill
+
+        context.update(
+            sessions=live, upcoming=upcoming, next_session=upcoming[0] if upcoming else None,
+            done=done, progress=round(100 * done / plan.quoted_sessions),
+            open_window=open_window, closed_window=closed_window,
+            third=_third_session_prompt(plan, sessions),
+            expect=WHAT_TO_EXPECT.get(upcoming[0].number, WHAT_TO_EXPECT[3]) if upcoming else "",
+            bill=plan_bill(plan), clinic=plan.clinic,
+        )
+        if open_window:
+            context["window_until"] = (
+                f"{day_label_long(open_window.closes_at.date()).rsplit(' ', 1)[0]}, "
+                f"{_hour(open_window.closes_at)}"
+            )
+            context["window_day"] = open_window.day_number(context["now"])
+    return render(request, "portal/home.html", context)
+
+
+def _hour(moment: dt.datetime) -> str:
+    """'5 pm', '9:30 am' - how a client reads a time."""
+    hour = moment.hour % 12 or 12
+    suffix = "am" if moment.hour < 12 else "pm"
+    return f"{hour}{f':{moment.minute:02d}' if moment.minute else ''} {suffix}"
+
+
+@client_required
+def session_ics(request, session_id):
+    """The session as a calendar file (icalendar), for the client's own sessions only."""
+    from icalendar import Calendar, Event
+
+    session = get_object_or_404(
+        TreatmentSession.objects.select_related("clinic", "plan"),
+        pk=session_id, client=_client(request), status__in=LIVE_STATUSES,
+    )
+    calendar = Calendar()
+    calendar.add("prodid", "-//Pigment//Client portal//EN")
+    calendar.add("version", "2.0")
+    event = Event()
+    event.add("uid", f"session-{session.pk}@pigment")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", session.starts_at.astimezone(session.clinic.tz))
+    event.add("dtend", session.ends_at.astimezone(session.clinic.tz))
+    event.add("summary", f"SMP session {session.number} of {session.plan.quoted_sessions} - "
+                         f"{session.clinic.name}")
+    event.add("location", session.clinic.address or session.clinic.name)
+    event.add("description", WHAT_TO_EXPECT.get(session.number, WHAT_TO_EXPECT[3]))
+    calendar.add_component(event)
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="pigment-session-{session.number}.ics"'
+    return response
+
+
+@dataclass(frozen=True)
+class Offer:
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    practitioner: object
+
+    @property
+    def key(self) -> str:
+        return f"{self.starts_at:%Y-%m-%dT%H:%M}"
+
+
+def _offered_slots(plan: TreatmentPlan) -> list[Offer]:
+    """Times inside the third-session window with the practitioner of session 2, checked
+    against every booking rule (the same proposal the front desk sees)."""
+    second = plan.sessions.filter(number=2, status__in=LIVE_STATUSES).select_related("practitioner").first()
+    if second is None:
+        return []
+    proposal = slots.propose_slots(
+        plan=plan, practitioner=second.practitioner, by=None, count=60, per_day=12
+    )
+    # A morning and an afternoon time per day reads better than 09:00 and 09:30.
+    offers: dict[dt.date, list] = {}
+    for slot in proposal.slots:
+        day = offers.setdefault(slot.starts_at.date(), [])
+        if not day or (len(day) == 1 and day[0].starts_at.hour < 12 <= slot.starts_at.hour):
+            day.append(Offer(slot.starts_at, slot.ends_at, second.practitioner))
+    return [offer for day in offers.values() for offer in day][:8]
+
+
+@client_required
+def third_session(request, plan_id):
+    """R13: choose a time inside the third-session window; the front desk confirms it."""
+    client = _client(request)
+    plan = _own_plan(client, plan_id)
+    sessions = list(plan.sessions.all())
+    prompt = _third_session_prompt(plan, sessions)
+    if prompt is None:
+        messages.info(request, "There is no third session to choose a time for.")
+        return redirect("portal:home")
+    offered = _offered_slots(plan)
+    form = SlotChoiceForm(request.POST or None, slots=offered)
+    if request.method == "POST" and form.is_valid():
+        chosen = form.chosen()
+        try:
+            portal.request_third_session_slot(
+                plan=plan, starts_at=chosen.starts_at, practitioner=chosen.practitioner, offered=offered
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                f"Thank you - we have your request for {day_label_long(chosen.starts_at.date())} at "
+                f"{_hour(chosen.starts_at)}. The clinic confirms it once the booking deposit is paid.",
+            )
+            return redirect("portal:home")
+    return render(request, "portal/third_session.html", {
+        "plan": plan, "prompt": prompt, "form": form, "offered": offered,
+        "window": f"between {day_label(prompt.earliest)} and {day_label(prompt.latest)}",
+    })
+
+
+@client_required
+def preferences(request):
+    client = _client(request)
+    form = PreferencesForm(request.POST or None, instance=client)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in PreferencesForm.Meta.fields}
+        portal.update_preferences(client=client, **fields)
+        messages.success(request, "Your contact details and message preferences are saved.")
+        return redirect("portal:preferences")
+    return render(request, "portal/preferences.html", {"form": form, "client": client})
+
+
+def accept_invitation(request, token):
+    """Public: the one-time link from the invitation e-mail. Sets the password, signs in."""
+    invitation = portal.valid_invitation(token)
+    if invitation is None:
+        return render(request, "portal/invitation_invalid.html", status=410)
+    form = AcceptInvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = portal.accept_invitation(token=token, password=form.cleaned_data["password1"])
+        except ValidationError as error:
+            form.add_error(None if getattr(error, "code", None) == "account_exists" else "password1", error)
+        else:
+            login(request, user, backend="clinic.auth_backends.EmailOrUsernameBackend")
+            messages.success(request, "Welcome! Your password is set; sign in with your e-mail from now on.")
+            return redirect("portal:home")
+    return render(request, "portal/accept_invitation.html", {"form": form, "client": invitation.client})
+
+
+@require_POST
+@staff_required(Role.FRONT_DESK, Role.MANAGER)
+def invite(request, client_id):
+    client = get_client_for(request.user, client_id)
+    try:
+        portal.invite_client(client=client, by=request.user, base_url=request.build_absolute_uri("/"))
+    except ValidationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Invitation sent to {client.email}. The link works for 7 days.")
+    return redirect(request.POST.get("next") or "home")
+
+
+@client_required
+def messages_page(request):
+    """The aftercare and reminder messages sent to the client, newest first."""
+    client = _client(request)
+    rows = []
+    try:
+        from aftercare.models import Reminder
+    except ImportError:  # pragma: no cover - aftercare's outbox arrives with its issue
+        Reminder = None
+    if Reminder is not None:
+        rows = list(
+            Reminder.objects.filter(session__client=client, status="sent")
+            .select_related("session__clinic").order_by("-sent_at")[:50]
+        )
+    return render(request, "portal/messages.html", {"client": client, "reminders": rows})
+
