@@ -57,6 +57,8 @@ class ClientForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["clinic"].queryset = clinics
         self.fields["clinic"].empty_label = None
+        for name, what in (("first_name", "first name"), ("last_name", "last name")):
+            self.fields[name].error_messages["required"] = f"Give the client's {what}."
         self.fields["paperwork_done"].initial = self.instance.paperwork_done
         if self.instance.paperwork_done:
             # Paperwork is done once (R2); it is not undone from the front desk.
@@ -151,6 +153,7 @@ class AmendQuoteForm(forms.Form):
     reason = forms.CharField(
         label="Reason", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Recorded with your name (R3).",
+        error_messages={"required": "Say why the quote changes."},
     )
 
     def clean_reason(self) -> str:
@@ -164,6 +167,7 @@ class CancelPlanForm(forms.Form):
     reason = forms.CharField(
         label="Reason", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Kept on the plan's history.",
+        error_messages={"required": "Say why the plan is cancelled."},
     )
 
     def clean_reason(self) -> str:
