@@ -180,3 +180,74 @@ class PaymentAdmin(NoDeleteMixin, ClinicScopedAdmin):
 
     def has_add_permission(self, request):
         return False  # payments are taken on the plan's bill page (front-desk issue)
+
+
+# --------------------------------------------------------------------------- session records
+# Clinical records are written only through sessions_app.records (the session log page):
+# here they can be read, with their history, and never added, changed or deleted (R16).
+
+from django.urls import reverse  # noqa: E402
+from django.utils.html import format_html  # noqa: E402
+
+from sessions_app.models import (  # noqa: E402
+    AlterationRequest,
+    HairlineDesign,
+    SessionPhoto,
+    SessionRecord,
+    ZoneAssessment,
+)
+
+
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ZoneAssessmentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ZoneAssessment
+    extra = 0
+    can_delete = False
+    fields = ["zone", "retention", "density", "gaps_filled", "blended", "shade_used"]
+    readonly_fields = fields
+
+
+@admin.register(SessionRecord)
+class SessionRecordAdmin(ReadOnlyAdminMixin, NoDeleteMixin, ClinicScopedAdmin):
+    clinic_lookup = "session__clinic"
+    list_display = ["session", "shade_used", "suggested_shade", "revision", "updated_by", "updated_at"]
+    list_select_related = ["session__client", "session__plan", "updated_by"]
+    search_fields = ["session__client__last_name", "session__client__first_name"]
+    inlines = [ZoneAssessmentInline]
+
+
+@admin.register(HairlineDesign)
+class HairlineDesignAdmin(ReadOnlyAdminMixin, NoDeleteMixin, ClinicScopedAdmin):
+    clinic_lookup = "plan__clinic"
+    list_display = ["plan", "version", "signed_off_at", "created_by", "created_at"]
+    list_select_related = ["plan__client", "created_by"]
+
+
+@admin.register(AlterationRequest)
+class AlterationRequestAdmin(ReadOnlyAdminMixin, NoDeleteMixin, ClinicScopedAdmin):
+    clinic_lookup = "session__clinic"
+    list_display = ["session", "kind", "decision", "decided_by", "raised_at"]
+    list_filter = ["kind", "decision"]
+    list_select_related = ["session__client", "session__plan", "decided_by"]
+
+
+@admin.register(SessionPhoto)
+class SessionPhotoAdmin(ReadOnlyAdminMixin, NoDeleteMixin, ClinicScopedAdmin):
+    """No file field and no public URL: the preview link goes through the access-checked view."""
+
+    clinic_lookup = "session__clinic"
+    list_display = ["session", "kind", "caption", "uploaded_by", "uploaded_at", "preview"]
+    list_select_related = ["session__client", "session__plan", "uploaded_by"]
+    exclude = ["image_path", "thumbnail_path"]
+    readonly_fields = ["preview"]
+
+    @admin.display(description="Photo")
+    def preview(self, obj):
+        return format_html('<a href="{}">Open</a>', reverse("practice:photo", args=[obj.pk]))

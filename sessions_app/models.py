@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import F, Q, Sum
 from simple_history.models import HistoricalRecords
 
-from clinic.models import Clinic, TreatmentPlan
+from clinic.models import Clinic, Shade, TreatmentPlan
 
 
 class SessionStatus(models.TextChoices):
@@ -207,3 +207,255 @@ class Payment(models.Model):
 
 def money_sum(queryset, field: str = "amount") -> Decimal:
     return queryset.aggregate(total=Sum(field))["total"] or Decimal("0.00")
+
+
+# --------------------------------------------------------------------------- session records
+# What the practitioner logs in a session (DOMAIN.md R9-R11, R16). Written only through
+# sessions_app.records and sessions_app.photos, with the acting user on every history row.
+
+
+class Zone(models.TextChoices):
+    """Scalp zones, front to back; the scar zone is logged only when the client has one."""
+
+    FRONTAL_HAIRLINE = "frontal_hairline", "Frontal hairline"
+    LEFT_TEMPLE = "left_temple", "Left temple"
+    RIGHT_TEMPLE = "right_temple", "Right temple"
+    MID_SCALP = "mid_scalp", "Mid-scalp"
+    CROWN = "crown", "Crown"
+    SCAR = "scar", "Scar"
+
+
+class Retention(models.IntegerChoices):
+    """How well the earlier pigment held in a zone, rated from session 2 on (R9)."""
+
+    FADED = 1, "Faded"
+    PATCHY = 2, "Patchy"
+    HELD = 3, "Held"
+
+
+class Density(models.IntegerChoices):
+    """Density reached in a zone by the end of the session (R10)."""
+
+    LIGHT = 1, "Light"
+    MEDIUM = 2, "Medium"
+    DENSE = 3, "Dense"
+    FULL = 4, "Full"
+
+
+class SkinCondition(models.TextChoices):
+    NORMAL = "normal", "Normal"
+    OILY = "oily", "Oily"
+    DRY = "dry", "Dry"
+    SENSITIVE = "sensitive", "Sensitive / reactive"
+    IRRITATED = "irritated", "Irritated or healing"
+
+
+class SessionRecord(models.Model):
+    """The practitioner's log of one session: preparation, shade, blending and notes.
+    Per-zone retention and density are ZoneAssessment rows. Every save is a new history
+    version with who and when; `revision` lets a stale form be refused instead of
+    silently overwriting a colleague's edit."""
+
+    session = models.OneToOneField(TreatmentSession, on_delete=models.PROTECT, related_name="record")
+    haircut_done = models.BooleanField(default=False)
+    skin_condition = models.CharField(max_length=20, choices=SkinCondition.choices, blank=True)
+    assessment = models.TextField(blank=True, help_text="Short assessment: skin and scalp notes")
+    suggested_shade = models.PositiveSmallIntegerField(
+        choices=Shade.choices, null=True, blank=True,
+        help_text="What Pigment suggested from the retention ratings when the log was saved",
+    )
+    shade_used = models.PositiveSmallIntegerField(
+        choices=Shade.choices, null=True, blank=True, help_text="The main shade actually used"
+    )
+    dilution = models.CharField(max_length=40, blank=True)
+    needle = models.CharField(max_length=40, blank=True)
+    blending_notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, help_text="Internal clinical notes; never shown to clients")
+    revision = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(shade_used__isnull=True) | Q(shade_used__gte=1, shade_used__lte=7),
+                name="record_shade_on_scale",
+            ),
+            models.CheckConstraint(
+                condition=Q(suggested_shade__isnull=True) | Q(suggested_shade__gte=1, suggested_shade__lte=7),
+                name="record_suggestion_on_scale",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Log of {self.session}"
+
+
+class ZoneAssessment(models.Model):
+    """Retention (from session 2) and density work in one scalp zone of one session."""
+
+    record = models.ForeignKey(SessionRecord, on_delete=models.PROTECT, related_name="zones")
+    zone = models.CharField(max_length=20, choices=Zone.choices)
+    retention = models.PositiveSmallIntegerField(choices=Retention.choices, null=True, blank=True)
+    density = models.PositiveSmallIntegerField(choices=Density.choices, null=True, blank=True)
+    gaps_filled = models.BooleanField(default=False)
+    blended = models.BooleanField(default=False, help_text="Blended into existing hair")
+    shade_used = models.PositiveSmallIntegerField(
+        choices=Shade.choices, null=True, blank=True,
+        help_text="Only when this zone got another shade than the session's main one",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["record", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "zone"], name="one_assessment_per_zone"),
+            models.CheckConstraint(condition=Q(zone__in=Zone.values), name="zone_known"),
+            models.CheckConstraint(
+                condition=Q(retention__isnull=True) | Q(retention__in=Retention.values),
+                name="zone_retention_on_scale",
+            ),
+            models.CheckConstraint(
+                condition=Q(density__isnull=True) | Q(density__in=Density.values),
+                name="zone_density_on_scale",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_zone_display()} ({self.record.session})"
+
+    @property
+    def is_empty(self) -> bool:
+        return (self.retention is None and self.density is None and not self.gaps_filled
+                and not self.blended and self.shade_used is None)
+
+
+class HairlineDesign(models.Model):
+    """One version of the agreed hairline design of a plan (R11). A change is a new
+    version; the only later write to a version is the client's sign-off."""
+
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="hairline_designs")
+    version = models.PositiveSmallIntegerField()
+    session = models.ForeignKey(
+        TreatmentSession, on_delete=models.PROTECT, related_name="hairline_designs",
+        help_text="The session where this version was drawn",
+    )
+    description = models.TextField(help_text="Shape, height and temple points as agreed")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    signed_off_witness = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The staff member who saw the client agree",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["plan", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "version"], name="one_hairline_version_number"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="hairline_version_from_one"),
+            models.CheckConstraint(condition=~Q(description=""), name="hairline_has_description"),
+            models.CheckConstraint(
+                condition=Q(signed_off_at__isnull=True, signed_off_witness__isnull=True)
+                | Q(signed_off_at__isnull=False, signed_off_witness__isnull=False),
+                name="hairline_signoff_has_witness",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Hairline v{self.version} of {self.plan}"
+
+    @property
+    def is_signed_off(self) -> bool:
+        return self.signed_off_at is not None
+
+
+class AlterationKind(models.TextChoices):
+    LOWER_HAIRLINE = "lower_hairline", "Lower the hairline"
+    RAISE_HAIRLINE = "raise_hairline", "Raise the hairline"
+    RESHAPE_HAIRLINE = "reshape_hairline", "Reshape hairline or temples"
+    DARKER = "darker", "Darker shade"
+    LIGHTER = "lighter", "Lighter shade"
+    MORE_DENSITY = "more_density", "More density"
+    OTHER = "other", "Other"
+
+
+class AlterationDecision(models.TextChoices):
+    PENDING = "pending", "To decide"
+    AGREED = "agreed", "Agreed"
+    PARTLY = "partly", "Agreed in part"
+    DECLINED = "declined", "Declined"
+
+
+class AlterationRequest(models.Model):
+    """A change the client asked for, recorded at the session where it was raised, with
+    the decision (R11)."""
+
+    session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="alterations")
+    kind = models.CharField(max_length=20, choices=AlterationKind.choices)
+    request = models.TextField(blank=True, help_text="The client's words")
+    decision = models.CharField(
+        max_length=20, choices=AlterationDecision.choices, default=AlterationDecision.PENDING
+    )
+    decision_note = models.TextField(blank=True)
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["raised_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=AlterationKind.values), name="alteration_kind_known"),
+            models.CheckConstraint(
+                condition=Q(decision=AlterationDecision.PENDING) | Q(decided_at__isnull=False),
+                name="alteration_decision_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_decision_display()})"
+
+
+class PhotoKind(models.TextChoices):
+    BEFORE = "before", "Before"
+    AFTER = "after", "After"
+    HAIRLINE = "hairline", "Hairline design"
+    DETAIL = "detail", "Detail"
+
+
+class SessionPhoto(models.Model):
+    """A clinical photo, re-encoded as JPEG without metadata. The files live under
+    MEDIA_ROOT (private) and are served only by the access-checked practice:photo view."""
+
+    session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="photos")
+    kind = models.CharField(max_length=20, choices=PhotoKind.choices, default=PhotoKind.BEFORE)
+    caption = models.CharField(max_length=200, blank=True)
+    image_path = models.CharField(max_length=255, unique=True, editable=False)
+    thumbnail_path = models.CharField(max_length=255, unique=True, editable=False)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["session", "uploaded_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=PhotoKind.values), name="photo_kind_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} photo of {self.session}"
