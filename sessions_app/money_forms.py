@@ -46,9 +46,12 @@ class MoneyForm(forms.Form):
 
 
 class DepositRequestForm(forms.Form):
-    """Ask the client for a deposit now, to be paid later (no money changes hands)."""
+    """Ask the client for a deposit now, to be paid later (no money changes hands).
+    `seen` is the plan's deposit state when the form was shown: a second click or a second
+    tab finds it changed and requests nothing (booking.request_deposit has no key)."""
 
     amount = AmountField()
+    seen = forms.UUIDField(widget=forms.HiddenInput)
 
 
 class RefundForm(forms.Form):

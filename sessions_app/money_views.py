@@ -156,9 +156,15 @@ def take_deposit(request: HttpRequest, plan_id: int) -> HttpResponse:
     pending = requested or plan.deposits.filter(state=DepositState.REQUESTED).order_by("id").first()
     amount = pending.amount if pending else plan.clinic.deposit_amount
     form = MoneyForm(initial={"amount": amount, "idempotency_key": form_key(plan, "deposit")})
-    request_form = DepositRequestForm(initial={"amount": plan.clinic.deposit_amount}, prefix="request")
+    request_form = DepositRequestForm(
+        initial={"amount": plan.clinic.deposit_amount, "seen": form_key(plan, "deposit")}, prefix="request"
+    )
     if request.method == "POST" and request.POST.get("action") == "request":
         request_form = DepositRequestForm(request.POST, prefix="request")
+        if request_form.is_valid() and request_form.cleaned_data["seen"] != form_key(plan, "deposit"):
+            messages.info(request, "The plan's deposits changed since that form was opened (a second click "
+                          "or a colleague): nothing more was requested. Check the deposits below.")
+            return redirect("money:plan_bill", plan.pk)
         if request_form.is_valid():
             try:
                 deposit = booking.request_deposit(

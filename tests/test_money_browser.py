@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from sessions_app import booking
 from sessions_app.models import Deposit, DepositState, SessionStatus
 from tests.conftest import CHICAGO
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_client, make_plan, make_session
 from tests.money_fixtures import chicago, plan_after_session_2
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
@@ -114,7 +114,6 @@ def test_a_manager_refunds_a_deposit_prints_its_receipt_and_the_day_sheet(
     booked = plan_after_session_2(clinic, first_name="Theo", last_name="Tomorrow")
     booking.record_deposit(plan=booked, amount="100.00", by=front_desk)
     booking.book_session(plan=booked, starts_at=chicago(3, 3, 13), practitioner=practitioner, by=front_desk)
-    from tests.factories import make_client, make_plan, make_session
     new = make_plan(make_client(clinic, first_name="Nora", last_name="New", paperwork_completed_at=None))
     make_session(new, number=1, starts_at=chicago(3, 3, 9), practitioner=practitioner)
     page.set_viewport_size({"width": 1280, "height": 860})
@@ -123,6 +122,15 @@ def test_a_manager_refunds_a_deposit_prints_its_receipt_and_the_day_sheet(
     page.goto(f"{live_server.url}{reverse('money:worklists')}")
     expect(page.get_by_role("link", name=re.compile("Paperwork missing"))).to_contain_text("1")
     shot(page, "money_followup_home")
+    try:  # the front desk's start page includes the counts (templates/money/_home_counts.html)
+        desk_home = reverse("frontdesk:home")
+    except NoReverseMatch:
+        desk_home = None
+    if desk_home:
+        page.goto(f"{live_server.url}{desk_home}")
+        counts = page.locator("section.money-counts")
+        expect(counts.get_by_role("link", name=re.compile("Third session to book"))).to_contain_text("1")
+        shot(page, "money_frontdesk_home_counts")
 
     page.goto(f"{live_server.url}{reverse('money:deposit_detail', args=[deposit.pk])}")
     page.get_by_role("button", name="Refund…").click()

@@ -72,21 +72,44 @@ def test_the_worklists_one_click_path_goes_on_to_booking(desk, waiting_plan):
     assert response["Location"] == expected
 
 
+def request_form(client, plan, amount="150.00"):
+    page = client.get(reverse("money:take_deposit", args=[plan.pk])).content.decode()
+    seen = re.search(r'name="request-seen" value="([0-9a-f-]{36})"', page).group(1)
+    return {"action": "request", "request-amount": amount, "request-seen": seen}
+
+
 def test_requesting_a_deposit_takes_no_money_and_recording_later_pays_that_request(desk, waiting_plan):
-    response = desk.post(reverse("money:take_deposit", args=[waiting_plan.pk]),
-                         {"action": "request", "request-amount": "150.00"})
+    url = reverse("money:take_deposit", args=[waiting_plan.pk])
+    response = desk.post(url, request_form(desk, waiting_plan))
     requested = Deposit.objects.get()
     assert response["Location"] == reverse("money:deposit_detail", args=[requested.pk])
     assert (requested.state, requested.amount, requested.paid_at) == (
         DepositState.REQUESTED, Decimal("150.00"), None)
 
-    url = reverse("money:take_deposit", args=[waiting_plan.pk])
     page = desk.get(url, {"deposit": requested.pk}).content.decode()
     assert 'value="150.00"' in page and "Pays the deposit of $150.00 requested on 2 Mar 2026" in page
     desk.post(f"{url}?deposit={requested.pk}", deposit_form(desk, waiting_plan, amount="150.00"))
     requested.refresh_from_db()
     assert requested.state == DepositState.PAID
     assert Deposit.objects.count() == 1
+
+
+def test_a_second_click_on_request_asks_for_the_deposit_once(desk, waiting_plan):
+    url = reverse("money:take_deposit", args=[waiting_plan.pk])
+    data = request_form(desk, waiting_plan)
+    desk.post(url, data)
+    again = desk.post(url, data, follow=True)
+    assert Deposit.objects.count() == 1
+    assert "nothing more was requested" in again.content.decode()
+
+
+def test_a_bad_requested_amount_is_refused_on_the_request_form(desk, waiting_plan):
+    response = desk.post(reverse("money:take_deposit", args=[waiting_plan.pk]),
+                         request_form(desk, waiting_plan, amount="-5"))
+    page = response.content.decode()
+    assert "The amount must be more than zero." in page and 'value="-5"' in page
+    assert 'id="request-form"' in page and "collapse show" in page
+    assert not Deposit.objects.exists()
 
 
 def test_a_double_submit_records_the_deposit_once_and_says_so(desk, waiting_plan):
