@@ -33,7 +33,7 @@ class _WhenForm(forms.Form):
     def __init__(self, *args, clinic: Clinic, **kwargs):
         super().__init__(*args, **kwargs)
         self.clinic = clinic
-        self.fields["time"].help_text = f"{clinic.name} time ({clinic.time_zone})."
+        self.fields["time"].label = f"Start time ({clinic.name})"
 
     def clean_date(self) -> dt.date:
         day = self.cleaned_data["date"]

@@ -229,7 +229,7 @@ def test_the_live_check_says_available_or_why_not(desk, plan, practitioner, fron
     closed = desk.post(check, booking_post(practitioner, "2026-03-08", "09:00")).content.decode()
     assert "Not allowed:" in closed and "closed on Sundays" in closed
     incomplete = desk.post(check, {"practitioner": practitioner.pk, "date": "2026-03-05", "time": "25:00"})
-    assert "Start time: Enter a valid time." in incomplete.content.decode()
+    assert "Start time (Chicago): Enter a valid time." in incomplete.content.decode()
     assert not TreatmentSession.objects.filter(number=2).exists()
 
 
