@@ -383,9 +383,10 @@ class BookingCheck:
 
 def _check_new_booking(
     plan: TreatmentPlan, clinic: Clinic, *, starts_at, practitioner, by, ends_at, override_reason,
-    require_deposit: bool = True,
+    require_deposit: bool = True, check_staff: bool = True,
 ) -> BookingCheck:
-    _require_staff(by, clinic, "book sessions")
+    if check_staff:
+        _require_staff(by, clinic, "book sessions")
     _check_plan_open(plan)
     starts_at, ends_at = _validate_times(clinic, starts_at, ends_at)
     number = next_number(plan)
@@ -422,17 +423,19 @@ def _check_new_booking(
 
 
 def check_booking(
-    *, plan: TreatmentPlan, starts_at: dt.datetime, practitioner, by,
+    *, plan: TreatmentPlan, starts_at: dt.datetime, practitioner, by=None,
     ends_at: dt.datetime | None = None, override_reason: str = "", require_deposit: bool = True,
 ) -> BookingCheck:
     """Every rule of book_session, without writing or locking: for forms that validate as
     the user types and for proposing slots. book_session checks again under its lock.
-    `require_deposit=False` lets a slot be proposed before the deposit is taken."""
+    `require_deposit=False` lets a slot be proposed before the deposit is taken; `by=None`
+    checks the clinic's rules only (a client choosing a slot to request in the portal)."""
     clinic = Clinic.objects.prefetch_related("opening_hours").get(pk=plan.clinic_id)
     plan.clinic = clinic
     return _check_new_booking(
         plan, clinic, starts_at=starts_at, practitioner=practitioner, by=by, ends_at=ends_at,
         override_reason=override_reason, require_deposit=require_deposit,
+        check_staff=by is not None,
     )
 
 

@@ -115,3 +115,13 @@ def test_admin_actions_apply_the_rules(client, clinic, practitioner, front_desk)
     assert b"medical questionnaire" in response.content
     session.refresh_from_db()
     assert session.status == SessionStatus.BOOKED
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("frozen_now")
+def test_check_booking_without_a_staff_member_checks_the_clinics_rules_only(plan, practitioner):
+    """What the portal uses to offer a client only times the clinic could book."""
+    assert booking.check_booking(plan=plan, starts_at=chicago(3, 3), practitioner=practitioner).number == 1
+    with pytest.raises(BookingRefused) as refusal:
+        booking.check_booking(plan=plan, starts_at=chicago(3, 8), practitioner=practitioner)
+    assert refusal.value.code == "outside_hours"
