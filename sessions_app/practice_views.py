@@ -77,7 +77,7 @@ def session_log(request: HttpRequest, session_id: int) -> HttpResponse:
                 form.add_error(None, refusal.message)
             else:
                 if request.POST.get("complete"):
-                    return _complete(request, session)
+                    return _complete(request, session, saved=True)
                 messages.success(request, f"Session {session.number} log saved.")
                 return redirect("practice:session_log", session_id=session.pk)
         messages.error(request, "The log was not saved: see the highlighted fields.")
@@ -95,7 +95,6 @@ def session_log(request: HttpRequest, session_id: int) -> HttpResponse:
         "previous": previous,
         "suggestion": records.suggestion_for(session, ratings, previous) if rate_retention else None,
         "starting_shade": session.plan.get_starting_shade_display(),
-        "designs": designs,
         "current_design": current_design,
         "alterations": list(session.alterations.select_related("decided_by")),
         "photos": list(session.photos.all()),
@@ -172,16 +171,19 @@ def complete_session(request: HttpRequest, session_id: int) -> HttpResponse:
     return _complete(request, session)
 
 
-def _complete(request: HttpRequest, session: TreatmentSession) -> HttpResponse:
+def _complete(request: HttpRequest, session: TreatmentSession, *, saved: bool = False) -> HttpResponse:
+    """Completing is the booking service's (aftercare starts there); a refusal is shown on
+    the log, whose saved content stays."""
     try:
         booking.complete_session(session=session, by=request.user)
     except booking.BookingRefused as refusal:
-        messages.error(request, f"Session {session.number} was not completed: {refusal.message}")
+        kept = " The log is saved." if saved else ""
+        messages.error(request, f"Session {session.number} was not completed: {refusal.message}{kept}")
         return redirect("practice:session_log", session_id=session.pk)
     messages.success(
         request,
-        f"Session {session.number} of {session.plan.quoted_sessions} is completed and its log saved. "
-        f"{session.client.first_name}'s aftercare starts now.",
+        f"Session {session.number} of {session.plan.quoted_sessions} is completed"
+        f"{' and its log saved' if saved else ''}. {session.client.first_name}'s aftercare starts now.",
     )
     return redirect("practice:plan_progress", plan_id=session.plan_id)
 
@@ -222,7 +224,7 @@ def photo(request: HttpRequest, photo_id: int, variant: str = "full") -> FileRes
         raise Http404("No such photo size.")
     item = records.get_photo_for(request.user, photo_id)
     try:
-        handle = open(photos.path_of(item, variant), "rb")  # noqa: SIM115 - FileResponse closes it
+        handle = open(photos.path_of(item, variant), "rb")  # FileResponse closes it
     except (OSError, ValueError):
         raise Http404("The photo file is missing.") from None
     response = FileResponse(handle, content_type="image/jpeg")

@@ -28,9 +28,12 @@ def test_records_and_photos_are_read_only_in_the_admin(client, superuser, second
     for name in ("sessionrecord", "hairlinedesign", "alterationrequest", "sessionphoto"):
         assert client.get(reverse(f"admin:sessions_app_{name}_changelist")).status_code == 200
         assert client.get(reverse(f"admin:sessions_app_{name}_add")).status_code == 403
-    page = client.get(reverse("admin:sessions_app_sessionrecord_change", args=[record.pk])).content.decode()
+    def admin_url(name, obj):
+        return reverse(f"admin:sessions_app_{name}", args=[obj.pk])
+
+    page = client.get(admin_url("sessionrecord_change", record)).content.decode()
     assert "Seen in admin" in page and 'name="notes"' not in page
-    assert client.get(reverse("admin:sessions_app_sessionrecord_delete", args=[record.pk])).status_code == 403
-    assert client.get(reverse("admin:sessions_app_sessionrecord_history", args=[record.pk])).status_code == 200
-    photo_page = client.get(reverse("admin:sessions_app_sessionphoto_change", args=[photo.pk])).content.decode()
+    assert client.get(admin_url("sessionrecord_delete", record)).status_code == 403
+    assert client.get(admin_url("sessionrecord_history", record)).status_code == 200
+    photo_page = client.get(admin_url("sessionphoto_change", photo)).content.decode()
     assert reverse("practice:photo", args=[photo.pk]) in photo_page and photo.image_path not in photo_page

@@ -80,6 +80,9 @@ def test_a_practitioner_logs_session_2_and_sees_it_on_the_progress_page(
     page, live_server, practitioner, session_two_today
 ):
     page.set_viewport_size({"width": 1180, "height": 820})  # a 10-11" tablet, landscape
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message))
+    page.on("pageerror", lambda error: errors.append(str(error)))
     sign_in(page, live_server, practitioner)
     expect(page.get_by_role("heading", name="My day")).to_be_visible()
     card = page.locator(".session-card", has_text="Carl Client")
@@ -150,6 +153,8 @@ def test_a_practitioner_logs_session_2_and_sees_it_on_the_progress_page(
     assert page.evaluate("(img) => img.naturalWidth", thumb.element_handle()) > 0  # served, not broken
     shot(page, "practice_plan_progress", screen=True)
 
+    # No script error and nothing blocked by the strict CSP (the shell has no favicon yet).
+    assert [e for e in errors if "favicon.ico" not in str(getattr(e, "location", {}).get("url", ""))] == []
     session_two_today.refresh_from_db()
     assert session_two_today.status == SessionStatus.COMPLETED
     assert session_two_today.record.shade_used == 5
