@@ -158,7 +158,7 @@ def calendar_slot(request: HttpRequest) -> HttpResponse:
         ).order_by("-created_at")
         clients = search_clients(Client.objects.filter(clinic=clinic), query).prefetch_related(
             Prefetch("plans", queryset=open_plans, to_attr="open_plans")
-        ).order_by("last_name", "first_name", "pk")
+        )
         page = Paginator(clients, 10).get_page(request.GET.get("page"))
     starts_at = at_local(picked[0], picked[1], clinic.tz)
     book_query = urlencode({

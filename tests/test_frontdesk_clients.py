@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from clinic.frontdesk_views import search_clients
 from clinic.models import Client
 from sessions_app import booking
 from sessions_app import models as session_models
@@ -219,3 +220,20 @@ def test_the_client_page_never_shows_clinical_notes(desk, client_, plan, practit
         )
     html = desk.get(reverse("frontdesk:client_detail", args=[client_.pk])).content.decode()
     assert "SECRET-CLINICAL-NOTE" not in html
+
+
+@pytest.mark.parametrize("query,index", [
+    ("smith", "client_last_name_trgm"),
+    ("ada@exam", "client_email_trgm"),
+    ("(312) 555-01", "client_phone_digits_trgm"),
+])
+def test_searches_are_served_by_the_trigram_indexes_on_postgresql(db, query, index):
+    """The expressions indexed by migration clinic/0004 are exactly the ones searched."""
+    sql, params = search_clients(Client.objects.all(), query).query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":  # SQLite (development) has no pg_trgm indexes
+            return
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: make the planner show its options
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert index in plan

@@ -1,0 +1,59 @@
+"""Client search that stays fast with 100,000 clients (issue 3).
+
+The front desk searches by any part of a name, e-mail or phone (`UPPER(col) LIKE '%...%'`, which
+is what Django's `icontains` sends to PostgreSQL), and by a phone's digits. B-tree indexes cannot
+serve a leading wildcard; pg_trgm GIN indexes on exactly those expressions can.
+
+PostgreSQL only, like sessions_app/0002: SQLite (development) has no pg_trgm and its searches
+of a demo database need no index. The indexes are built from Django expressions so that their
+SQL is exactly what the queries in clinic/frontdesk_views.py compile to.
+"""
+
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.operations import TrigramExtension
+from django.db import migrations
+from django.db.models import F, Value
+from django.db.models.functions import Replace, Upper
+
+# Must match clinic.frontdesk_views.phone_digits (frozen here, as migrations should be).
+PHONE_PUNCTUATION = (" ", "-", "(", ")", ".")
+
+
+def _phone_digits():
+    expression = F("phone")
+    for character in PHONE_PUNCTUATION:
+        expression = Replace(expression, Value(character), Value(""))
+    return expression
+
+
+def _indexes():
+    return [
+        GinIndex(OpClass(Upper("first_name"), name="gin_trgm_ops"), name="client_first_name_trgm"),
+        GinIndex(OpClass(Upper("last_name"), name="gin_trgm_ops"), name="client_last_name_trgm"),
+        GinIndex(OpClass(Upper("email"), name="gin_trgm_ops"), name="client_email_trgm"),
+        GinIndex(OpClass(Upper("phone"), name="gin_trgm_ops"), name="client_phone_trgm"),
+        GinIndex(OpClass(_phone_digits(), name="gin_trgm_ops"), name="client_phone_digits_trgm"),
+    ]
+
+
+def add_indexes(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    client = apps.get_model("clinic", "Client")
+    for index in _indexes():
+        schema_editor.add_index(client, index)
+
+
+def drop_indexes(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for index in _indexes():
+        schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(index.name)}")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("clinic", "0003_portal")]
+    operations = [
+        TrigramExtension(),  # CreateExtension does nothing on other databases
+        migrations.RunPython(add_indexes, drop_indexes),
+    ]
