@@ -198,3 +198,30 @@ def test_the_calendar_costs_the_same_queries_for_5_or_200_sessions(client, clini
     many = count()
     assert few == many
     assert many <= 12
+
+
+def test_the_start_page_lists_today_and_costs_the_same_queries_for_5_or_50_sessions(
+    client, clinic, front_desk
+):
+    practitioners = [make_staff("practitioner", clinic) for _ in range(5)]
+    client.force_login(front_desk)
+
+    def today() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("frontdesk:home"))
+        assert response.status_code == 200
+        return len(queries), response.content.decode()
+
+    for n in range(5):
+        plan = make_plan(make_client(clinic))
+        make_session(plan, number=1, starts_at=chicago(3, 2, 9) + dt.timedelta(minutes=15 * n),
+                     practitioner=practitioners[n], minutes=15, booked_by=front_desk)
+    few, html = today()
+    assert "Today, Monday 2 March" in html and "5 sessions" in html and "09:15" in html
+    for n in range(45):
+        plan = make_plan(make_client(clinic))
+        make_session(plan, number=1, starts_at=chicago(3, 2, 11) + dt.timedelta(minutes=15 * (n // 5)),
+                     practitioner=practitioners[n % 5], minutes=15, booked_by=front_desk)
+    many, html = today()
+    assert "50 sessions" in html
+    assert many == few
