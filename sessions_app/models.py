@@ -272,9 +272,15 @@ class SessionRecord(models.Model):
     blending_notes = models.TextField(blank=True)
     notes = models.TextField(blank=True, help_text="Internal clinical notes; never shown to clients")
     revision = models.PositiveIntegerField(default=1)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Set by sessions_app.records; optional so a row written elsewhere (a data import, the
+    # shell) still saves - its history row records who wrote it either way.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()

@@ -274,6 +274,8 @@ def _lock_session(session: TreatmentSession) -> TreatmentSession:
 
 
 def _who(user) -> str:
+    if user is None:
+        return "A colleague"
     return user.get_full_name() or user.get_username()
 
 
@@ -310,7 +312,7 @@ def save_session_log(
                     code="invalid_state",
                 )
             record = (
-                SessionRecord.objects.select_for_update().filter(session=session)
+                SessionRecord.objects.select_for_update(of=("self",)).filter(session=session)
                 .select_related("updated_by").first()
             )
             _check_revision(record, expected_revision)

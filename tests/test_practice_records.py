@@ -256,3 +256,17 @@ def test_completing_goes_through_the_booking_service_and_keeps_the_log(
     second_session.refresh_from_db()
     assert second_session.status == SessionStatus.COMPLETED
     assert second_session.record.shade_used == 5
+
+
+def test_a_record_written_directly_still_keeps_every_version_and_shows_on_the_log(
+    client, second_session, practitioner
+):
+    record = SessionRecord.objects.create(session=second_session, notes="Written in the shell")
+    record.notes = "Edited in the shell"
+    record.save()
+    assert [h.notes for h in record.history.order_by("history_id")] == [
+        "Written in the shell", "Edited in the shell",
+    ]
+    client.force_login(practitioner)
+    page = client.get(f"/practice/sessions/{second_session.pk}/").content.decode()
+    assert "Edited in the shell" in page
