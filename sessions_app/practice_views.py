@@ -1,15 +1,17 @@
 """The practitioner's pages: my day, the session log, completing, plan progress, photos.
 
-Clinical content is for practitioners and managers of the session's clinic (R14): the
-front desk and clients get 403 from the role check, staff of another clinic 404 from the
-access helpers. Writes go through sessions_app.records; completing through the booking
-service."""
+Clinical content is for practitioners and managers of the session's clinic (R14). Object
+pages look the object up in the user's clinics first, so staff of another clinic get 404
+whatever their role; then this clinic's front desk gets 403. Clients get 403, anonymous
+users the sign-in page. Writes go through sessions_app.records; completing through the
+booking service."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,6 +25,12 @@ from sessions_app.models import Density, Retention, SessionRecord, SessionStatus
 from sessions_app.practice_forms import RatingsForm, SessionLogForm, initial_for
 
 CLINICAL = records.CLINICAL_ROLES
+
+
+def _require_clinical(user) -> None:
+    """Call after the object was found in the user's clinics: the role then decides."""
+    if role_of(user) not in CLINICAL:
+        raise PermissionDenied("Clinical records are for the clinic's practitioners and managers.")
 
 
 @staff_required(*CLINICAL)
@@ -49,9 +57,10 @@ def my_day(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@staff_required(*CLINICAL)
+@staff_required()
 def session_log(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_session_for(request.user, session_id)
+    _require_clinical(request.user)
     rate_retention = session.number > 1
     previous = records.previous_record(session) if rate_retention else None
     if request.htmx and request.GET.get("partial") == "suggestion":
@@ -165,9 +174,10 @@ def _versions(record) -> list:
 
 
 @require_POST
-@staff_required(*CLINICAL)
+@staff_required()
 def complete_session(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_session_for(request.user, session_id)
+    _require_clinical(request.user)
     return _complete(request, session)
 
 
@@ -188,9 +198,10 @@ def _complete(request: HttpRequest, session: TreatmentSession, *, saved: bool = 
     return redirect("practice:plan_progress", plan_id=session.plan_id)
 
 
-@staff_required(*CLINICAL)
+@staff_required()
 def plan_progress(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = get_plan_for(request.user, plan_id)
+    _require_clinical(request.user)
     progress = records.plan_progress(plan)
     for session in progress.sessions:
         zones = session.zone_map
@@ -217,12 +228,13 @@ def plan_progress(request: HttpRequest, plan_id: int) -> HttpResponse:
     })
 
 
-@staff_required(*CLINICAL)
+@staff_required()
 def photo(request: HttpRequest, photo_id: int, variant: str = "full") -> FileResponse:
     """A clinical photo, after the access check; never cached by shared devices."""
     if variant not in photos.VARIANTS:
         raise Http404("No such photo size.")
     item = records.get_photo_for(request.user, photo_id)
+    _require_clinical(request.user)
     try:
         handle = open(photos.path_of(item, variant), "rb")  # FileResponse closes it
     except (OSError, ValueError):

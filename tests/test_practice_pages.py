@@ -380,9 +380,14 @@ def test_staff_of_another_clinic_get_404_for_this_clinics_sessions_and_plans(
     assert second_session.status == SessionStatus.BOOKED
 
 
-def test_the_front_desk_of_another_clinic_gets_403_before_any_lookup(client, outsider, second_session):
+def test_the_front_desk_of_another_clinic_gets_404_for_this_clinics_objects(
+    client, outsider, second_session, plan
+):
     client.force_login(outsider)
-    assert client.get(log_url(second_session)).status_code == 403
+    assert client.get(log_url(second_session)).status_code == 404
+    assert client.get(reverse("practice:plan_progress", args=[plan.pk])).status_code == 404
+    assert client.post(reverse("practice:complete_session", args=[second_session.pk])).status_code == 404
+    assert client.get(reverse("practice:my_day")).status_code == 403  # no object: the role decides
 
 
 def test_unknown_ids_are_404(client, practitioner):

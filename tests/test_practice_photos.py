@@ -150,10 +150,11 @@ def test_front_desk_and_clients_get_403_for_photos(client, front_desk, client_, 
     assert client.get(reverse("practice:photo", args=[stored_photo.pk])).status_code == 403
 
 
-def test_staff_of_another_clinic_get_404_for_photos(client, other_practitioner, stored_photo):
-    client.force_login(other_practitioner)
-    assert client.get(reverse("practice:photo", args=[stored_photo.pk])).status_code == 404
-    assert client.get(reverse("practice:photo", args=[stored_photo.pk, "thumb"])).status_code == 404
+def test_staff_of_another_clinic_get_404_for_photos(client, other_practitioner, outsider, stored_photo):
+    for user in (other_practitioner, outsider):
+        client.force_login(user)
+        assert client.get(reverse("practice:photo", args=[stored_photo.pk])).status_code == 404
+        assert client.get(reverse("practice:photo", args=[stored_photo.pk, "thumb"])).status_code == 404
 
 
 def test_anonymous_users_are_sent_to_sign_in_for_photos(client, stored_photo):
