@@ -1,4 +1,12 @@
-"""Staff views of a client's messages (issue 6)."""
+"""Staff pages of the aftercare outbox (issue 6), mounted at /aftercare/."""
+
+from django.urls import path
+
+from aftercare import views
 
 app_name = "aftercare"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.outbox, name="outbox"),
+    path("clients/<int:client_id>/", views.client_messages, name="client_messages"),
+    path("messages/<int:reminder_id>/resend/", views.resend, name="resend"),
+]

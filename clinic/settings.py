@@ -200,7 +200,37 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_TASK_IGNORE_RESULT = True
+# Celery's Django fixup closes the database connection around every task unless told to
+# reuse it; a new PostgreSQL connection costs more than sending a message (STACK-NOTES).
+# Reused for up to 1,000 tasks, and checked before each one as Django does per request
+# (aftercare.tasks).
+CELERY_DB_REUSE_MAX = 1000
+# The aftercare dispatcher claims due messages from the database every minute (a plain UTC
+# interval: the schedule itself lives in Pigment's tables). `expires` drops ticks that
+# waited behind a backlog: the next one does the same work.
+CELERY_BEAT_SCHEDULE: dict = {
+    "aftercare-dispatch-due-reminders": {
+        "task": "aftercare.tasks.dispatch_due_reminders",
+        "schedule": 60.0,  # seconds
+        "options": {"expires": 50},
+    },
+}
+
+# SMS (aftercare messages). SMS_BACKEND is a dotted path: aftercare.sms.ConsoleBackend
+# (default: printed by the worker), aftercare.sms.FileBackend (one JSON line per message in
+# SMS_FILE_PATH) or aftercare.sms.TwilioBackend (needs the three TWILIO_ variables).
+SMS_BACKEND = env.str("SMS_BACKEND", default="aftercare.sms.ConsoleBackend")
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms" / "messages.jsonl"))
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+if SMS_BACKEND.endswith(".TwilioBackend") and not (
+    TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER
+):
+    raise ImproperlyConfigured(
+        "SMS_BACKEND is Twilio: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER."
+    )
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,163 @@
+"""What a message says: its context (exact local dates and times of the client's clinic) and
+its rendering from the templates under templates/aftercare/messages/<template>/.
+
+Rendered when the message is sent, not when it is planned, so a moved appointment or a
+corrected clinic phone number shows up in the message that leaves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
+from django.template import Context, Template
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.html import linebreaks
+from django.utils.safestring import mark_safe
+
+from aftercare.models import Channel, MessageTemplate, Reminder
+from aftercare.window import aftercare_window
+from clinic.clinic_time import local_date
+
+TEMPLATE_DIR = "aftercare/messages"
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    """An e-mail (subject, text, HTML) or a text message (sms); the other parts are empty."""
+
+    subject: str = ""
+    text: str = ""
+    html: str = ""
+    sms: str = ""
+
+
+# --------------------------------------------------------------------------- labels
+
+NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven",
+                8: "eight", 9: "nine", 10: "ten", 14: "fourteen"}
+ORDINALS = {2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth"}
+
+
+def time_label(t: dt.time) -> str:
+    """'5 pm', '5:30 pm', '12 pm' (noon): how clinics write times to clients."""
+    hour = t.hour % 12 or 12
+    suffix = "am" if t.hour < 12 else "pm"
+    return f"{hour} {suffix}" if t.minute == 0 else f"{hour}:{t.minute:02d} {suffix}"
+
+
+def day_label(day: dt.date, *, reference: dt.date | None = None) -> str:
+    """'Saturday 14 March', with the year when it is not the reference's (today's) year."""
+    reference = reference or timezone.localdate()
+    label = f"{day:%A} {day.day} {day:%B}"
+    return label if day.year == reference.year else f"{label} {day.year}"
+
+
+def moment_label(instant: dt.datetime, tz: zoneinfo.ZoneInfo, *, reference: dt.date | None = None) -> str:
+    """'Saturday 14 March, 5 pm' in the clinic's zone."""
+    local = instant.astimezone(tz)
+    return f"{day_label(local.date(), reference=reference)}, {time_label(local.time())}"
+
+
+# --------------------------------------------------------------------------- instants
+
+
+def session_end(session) -> dt.datetime:
+    """When the session ended, for the messages sent at its end ("instructions at
+    completion"): its scheduled end, or the moment it was marked completed if earlier."""
+    if session.completed_at and session.completed_at < session.ends_at:
+        return session.completed_at
+    return session.ends_at
+
+
+def window_close(session) -> dt.datetime:
+    """The end of the aftercare window: the same local wall time, `aftercare_days` calendar
+    days after the session's (scheduled) end, so a DST change in between keeps "4 days later
+    at 5 pm" at 5 pm (R12, Time). One home for it: aftercare.window, also shown in the portal."""
+    return aftercare_window(session).closes_at
+
+
+def recall_day(plan) -> dt.date:
+    """The touch-up recall date: the plan's completion date + the clinic's recall years (R15).
+    29 February falls back to 28 February in a year without it."""
+    done = local_date(plan.completed_at, plan.clinic.tz)
+    years = plan.clinic.touch_up_recall_years
+    try:
+        return done.replace(year=done.year + years)
+    except ValueError:
+        return done.replace(year=done.year + years, day=28)
+
+
+# --------------------------------------------------------------------------- context
+
+
+def message_context(reminder: Reminder) -> dict:
+    """Everything a template may show; plain strings and dates only (also safe for a
+    manager's custom text)."""
+    from sessions_app.booking import allowed_window
+
+    session, client = reminder.session, reminder.client
+    clinic, plan = session.clinic, session.plan
+    tz = clinic.tz
+    reference = local_date(max(reminder.due_at, timezone.now()), tz)
+    end = session_end(session)
+    context = {
+        "first_name": client.first_name,
+        "clinic_name": clinic.name,
+        "clinic_phone": clinic.phone,
+        "clinic_address": clinic.address,
+        "session_number": session.number,
+        "quoted_sessions": plan.quoted_sessions,
+        "aftercare_days": clinic.aftercare_days,
+        "session_end_date": local_date(end, tz),
+        "session_ended": moment_label(end, tz, reference=reference),
+        "window_until": moment_label(window_close(session), tz, reference=reference),
+        "appointment": moment_label(session.starts_at, tz, reference=reference),
+        "appointment_day": day_label(local_date(session.starts_at, tz), reference=reference),
+        "appointment_time": time_label(session.starts_at.astimezone(tz).time()),
+        "aftercare_days_words": NUMBER_WORDS.get(clinic.aftercare_days, str(clinic.aftercare_days)),
+        "next_number": session.number + 1,
+        "next_ordinal": ORDINALS.get(session.number + 1, f"{session.number + 1}th"),
+        "notice_hours": clinic.cancellation_notice_hours,
+        "deposit": f"{clinic.deposit_amount} {clinic.currency}",
+    }
+    if session.number + 1 <= plan.quoted_sessions:
+        earliest, latest = allowed_window(plan, session.number + 1, session.starts_at)
+        opens = day_label(earliest, reference=reference)
+        context["next_window"] = (
+            f"between {opens} and {day_label(latest, reference=reference)}" if latest else f"from {opens}"
+        )
+    if plan.completed_at:
+        context["recall_day"] = day_label(recall_day(plan), reference=reference)
+        context["recall_years"] = clinic.touch_up_recall_years
+    return context
+
+
+def render_reminder(reminder: Reminder) -> RenderedMessage:
+    """The message in its channel's form (e-mail: subject, text and HTML; SMS: one line of
+    text), in the clinic's language."""
+    step = reminder.step
+    context = message_context(reminder)
+    folder = f"{TEMPLATE_DIR}/{step.template}"
+    with translation.override(reminder.session.clinic.language or "en"):
+        if step.template == MessageTemplate.CUSTOM:
+            context["custom_subject"] = _custom(step.subject, context)
+            context["custom_text"] = _custom(step.body, context)
+            # linebreaks() escapes the text itself (autoescape=True): safe to insert as HTML.
+            context["custom_html"] = mark_safe(linebreaks(context["custom_text"], autoescape=True))  # noqa: S308
+        if reminder.channel == Channel.SMS:
+            return RenderedMessage(sms=" ".join(render_to_string(f"{folder}/sms.txt", context).split()))
+        return RenderedMessage(
+            subject=" ".join(render_to_string(f"{folder}/subject.txt", context).split()),
+            text=render_to_string(f"{folder}/body.txt", context).strip() + "\n",
+            html=render_to_string(f"{folder}/body.html", context),
+        )
+
+
+def _custom(source: str, context: dict) -> str:
+    # A manager's text is a template over the plain context above; no HTML escaping here
+    # (the HTML version escapes it as a whole).
+    template = Template("{% load aftercare_messages %}" + source)
+    return template.render(Context(context, autoescape=False)).strip()

@@ -1,0 +1,230 @@
+"""Staff pages of the outbox (R14): a client's messages and the clinic's messages, with
+"send again" for a failed one. Front desk and managers of the client's clinic; practitioners
+and clients 403; anonymous users sign in first; another clinic's staff 404. The admin lets
+managers edit the schedule."""
+
+import datetime as dt
+import itertools
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from aftercare.models import Reminder, ReminderStatus, ScheduleStep
+from sessions_app.models import SessionStatus
+from tests import aftercare_fixtures as fx
+from tests.factories import make_client, make_plan, make_portal_user, make_session
+
+pytestmark = pytest.mark.django_db
+
+_days = itertools.count()
+eager = fx.eager  # a shared fixture: pytest finds it by name in this module
+
+
+def add_messages(client, practitioner, n: int, status=ReminderStatus.SENT) -> list[Reminder]:
+    """`n` messages to `client`, one per completed session (written directly)."""
+    steps = list(ScheduleStep.objects.filter(anchor="session_end"))
+    made = []
+    start = timezone.now() - dt.timedelta(days=400)
+    for i in range(n):
+        plan = make_plan(client)
+        day = next(_days)  # every session on its own day: no overlap for the practitioner
+        session = make_session(plan, number=1, starts_at=start + dt.timedelta(days=day),
+                               practitioner=practitioner, status=SessionStatus.COMPLETED)
+        step = steps[i % len(steps)]
+        made.append(Reminder.objects.create(
+            client=client, session=session, step=step, kind=step.kind, channel="email",
+            due_at=session.ends_at, status=status, attempts=1, claimed_at=session.ends_at,
+            sent_at=session.ends_at if status == ReminderStatus.SENT else None,
+            last_error="Connection refused" if status == ReminderStatus.FAILED else "",
+        ))
+    return made
+
+
+@pytest.fixture
+def failed(client_, practitioner) -> Reminder:
+    return add_messages(client_, practitioner, 1, status=ReminderStatus.FAILED)[0]
+
+
+@pytest.fixture
+def urls(client_, failed):
+    return {
+        "aftercare:outbox": reverse("aftercare:outbox"),
+        "aftercare:client_messages": reverse("aftercare:client_messages", args=[client_.pk]),
+    }
+
+
+PAGES = ["aftercare:outbox", "aftercare:client_messages"]
+
+
+# --------------------------------------------------------------------------- who
+
+
+@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize("role", ["front_desk", "manager"])
+def test_front_desk_and_managers_see_the_messages(client, urls, name, role, request, failed):
+    client.force_login(request.getfixturevalue(role))
+    response = client.get(urls[name])
+    assert response.status_code == 200
+    assert "Aftercare instructions" in response.text
+    assert "Connection refused" in response.text
+    assert reverse("aftercare:resend", args=[failed.pk]) in response.text
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_practitioners_are_refused(client, urls, name, practitioner):
+    client.force_login(practitioner)
+    assert client.get(urls[name]).status_code == 403
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_clients_are_refused(client, urls, name, client_):
+    client.force_login(make_portal_user(client_))
+    assert client.get(urls[name]).status_code == 403
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_anonymous_visitors_are_sent_to_sign_in(client, urls, name):
+    response = client.get(urls[name])
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_another_clinics_staff_get_404_for_this_clinics_client(client, urls, outsider):
+    client.force_login(outsider)
+    assert client.get(urls["aftercare:client_messages"]).status_code == 404
+
+
+def test_another_clinics_staff_see_their_own_outbox_without_this_clinics_messages(client, urls, outsider):
+    client.force_login(outsider)
+    response = client.get(urls["aftercare:outbox"])
+    assert response.status_code == 200
+    assert "Carl Client" not in response.text
+    assert "No failed messages." in response.text
+
+
+def test_resend_is_post_only_and_scoped(client, failed, front_desk, practitioner, outsider, client_):
+    url = reverse("aftercare:resend", args=[failed.pk])
+    client.force_login(front_desk)
+    assert client.get(url).status_code == 405
+    client.force_login(practitioner)
+    assert client.post(url).status_code == 403
+    client.force_login(make_portal_user(client_))
+    assert client.post(url).status_code == 403
+    client.force_login(outsider)
+    assert client.post(url).status_code == 404
+    client.logout()
+    assert client.post(url).status_code == 302
+    failed.refresh_from_db()
+    assert failed.status == ReminderStatus.FAILED
+
+
+# --------------------------------------------------------------------------- what
+
+
+@pytest.mark.parametrize("role", ["front_desk", "manager"])
+def test_sending_a_failed_message_again_sends_it_and_says_so(
+    client, failed, role, request, eager, django_capture_on_commit_callbacks
+):
+    client.force_login(request.getfixturevalue(role))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("aftercare:resend", args=[failed.pk]), follow=True)
+    assert response.status_code == 200
+    assert "being sent again" in response.text
+    failed.refresh_from_db()
+    assert failed.status == ReminderStatus.SENT
+    assert len(mail.outbox) == 1
+    assert "Sent again by" in response.text
+
+
+def test_a_message_that_is_not_failed_cannot_be_sent_again(client, client_, practitioner, front_desk):
+    [sent] = add_messages(client_, practitioner, 1)
+    client.force_login(front_desk)
+    response = client.post(reverse("aftercare:resend", args=[sent.pk]), follow=True)
+    assert "only a failed message can be sent again" in response.text
+    sent.refresh_from_db()
+    assert sent.status == ReminderStatus.SENT
+
+
+def test_a_message_for_a_cancelled_session_is_not_sent_again(client, failed, front_desk):
+    failed.session.status = SessionStatus.CANCELLED
+    failed.session.save()
+    client.force_login(front_desk)
+    response = client.post(reverse("aftercare:resend", args=[failed.pk]), follow=True)
+    assert "cannot be sent any more" in response.text
+    failed.refresh_from_db()
+    assert failed.status == ReminderStatus.FAILED
+
+
+def test_the_client_page_shows_consents_and_an_empty_state(client, clinic, front_desk):
+    quiet = make_client(clinic, email_consent=False, first_name="Quinn", last_name="Quiet")
+    client.force_login(front_desk)
+    response = client.get(reverse("aftercare:client_messages", args=[quiet.pk]))
+    assert "None: no messages are sent" in response.text
+    assert "No messages yet." in response.text
+
+
+def test_the_outbox_filters_by_status(client, client_, practitioner, front_desk, failed):
+    add_messages(client_, practitioner, 2)
+    client.force_login(front_desk)
+    response = client.get(reverse("aftercare:outbox"), {"status": "sent"})
+    assert response.context["page"].paginator.count == 2
+    assert client.get(reverse("aftercare:outbox"), {"status": "bogus"}).context["status"] == "failed"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_lists_take_the_same_queries_for_few_and_many_messages(
+    client, client_, practitioner, front_desk, name, django_assert_max_num_queries
+):
+    url = {"aftercare:outbox": reverse("aftercare:outbox"),
+           "aftercare:client_messages": reverse("aftercare:client_messages", args=[client_.pk])}[name]
+    client.force_login(front_desk)
+    add_messages(client_, practitioner, 2, status=ReminderStatus.FAILED)
+    with django_assert_max_num_queries(12) as few:
+        client.get(url)
+    add_messages(client_, practitioner, 40, status=ReminderStatus.FAILED)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+    assert len(response.context["page"].object_list) == 25  # paginated
+
+
+# --------------------------------------------------------------------------- admin
+
+
+def test_managers_edit_the_schedule_in_the_admin(client, manager):
+    client.force_login(manager)
+    assert client.get(reverse("admin:aftercare_schedulestep_changelist")).status_code == 200
+    step = ScheduleStep.objects.get(kind="aftercare_reminder")
+    url = reverse("admin:aftercare_schedulestep_change", args=[step.pk])
+    response = client.post(url, {
+        "name": step.name, "kind": step.kind, "active": "on", "anchor": "session_end", "day_offset": "3",
+        "send_time": "11:00", "by_email": "on", "template": "window_reminder", "subject": "", "body": "",
+    })
+    assert response.status_code == 302
+    step.refresh_from_db()
+    assert (step.day_offset, step.send_time) == (3, dt.time(11))
+
+
+def test_the_front_desk_reads_the_schedule_but_cannot_change_it(client, front_desk):
+    client.force_login(front_desk)
+    step = ScheduleStep.objects.get(kind="aftercare_reminder")
+    assert client.get(reverse("admin:aftercare_schedulestep_changelist")).status_code == 200
+    url = reverse("admin:aftercare_schedulestep_change", args=[step.pk])
+    response = client.post(url, {"day_offset": "9"})
+    assert response.status_code == 403
+
+
+def test_practitioners_have_no_aftercare_admin(client, practitioner):
+    client.force_login(practitioner)
+    assert client.get(reverse("admin:aftercare_schedulestep_changelist")).status_code == 403
+    assert client.get(reverse("admin:aftercare_reminder_changelist")).status_code == 403
+
+
+def test_the_outbox_in_the_admin_is_read_only_and_scoped(client, front_desk, outsider, failed):
+    client.force_login(outsider)
+    assert "Connection refused" not in client.get(reverse("admin:aftercare_reminder_changelist")).text
+    client.force_login(front_desk)
+    listing = client.get(reverse("admin:aftercare_reminder_changelist"))
+    assert listing.status_code == 200 and "aftercare_instructions" in listing.text
+    assert client.post(reverse("admin:aftercare_reminder_change", args=[failed.pk]), {}).status_code == 403
