@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from clinic.models import Role
 from sessions_app import booking
+from sessions_app.calendar import sessions_between
 from sessions_app.models import SessionStatus
 from tests.factories import make_client, make_plan, make_session, make_staff
 from tests.frontdesk_fixtures import chicago
@@ -225,3 +226,14 @@ def test_the_start_page_lists_today_and_costs_the_same_queries_for_5_or_50_sessi
     many, html = today()
     assert "50 sessions" in html
     assert many == few
+
+
+def test_the_calendar_query_is_served_by_the_clinic_and_start_index(clinic):
+    """sessions_between filters on (clinic, starts_at): session_clinic_start_idx serves it."""
+    sql, params = sessions_between(clinic, dt.date(2026, 3, 2), dt.date(2026, 3, 8)).query.sql_with_params()
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off" if postgres else "SELECT 1")  # tiny test table
+        cursor.execute(("EXPLAIN " if postgres else "EXPLAIN QUERY PLAN ") + sql, params)
+        plan = "\n".join(str(row) for row in cursor.fetchall())
+    assert "session_clinic_start_idx" in plan
