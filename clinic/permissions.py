@@ -9,6 +9,11 @@ from clinic.models import Role
 
 _VIEW = "view"
 _EDIT = ("view", "add", "change")
+# Clinical records (issue 5): read-only in the admin, never for the front desk (R14).
+_CLINICAL = {
+    f"sessions_app.{model}": (_VIEW,)
+    for model in ("sessionrecord", "zoneassessment", "hairlinedesign", "alterationrequest", "sessionphoto")
+}
 
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     Role.FRONT_DESK: {
@@ -18,14 +23,14 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     Role.PRACTITIONER: {
         "clinic.client": (_VIEW,), "clinic.treatmentplan": (_VIEW,), "clinic.clinic": (_VIEW,),
-        "sessions_app.treatmentsession": (_VIEW,),
+        "sessions_app.treatmentsession": (_VIEW,), **_CLINICAL,
     },
     Role.MANAGER: {
         "clinic.client": _EDIT, "clinic.treatmentplan": _EDIT, "clinic.clinic": ("view", "change"),
         "clinic.openinghours": ("view", "add", "change", "delete"),
         "clinic.quoteamendment": (_VIEW,), "clinic.staffprofile": (_VIEW,),
         "sessions_app.treatmentsession": _EDIT, "sessions_app.deposit": _EDIT,
-        "sessions_app.payment": (_VIEW,),
+        "sessions_app.payment": (_VIEW,), **_CLINICAL,
     },
 }
 

@@ -83,3 +83,18 @@ def test_the_admin_is_closed_to_clients_and_anonymous_users(client, client_):
     assert client.get(reverse("admin:index")).status_code == 302
     client.force_login(make_portal_user(client_))
     assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_clinical_records_are_readable_in_the_admin_by_practitioners_not_front_desk(
+    client, practitioner, front_desk
+):
+    url = reverse("admin:sessions_app_sessionrecord_changelist")
+    client.force_login(practitioner)
+    assert client.get(url).status_code == 200
+    client.force_login(front_desk)
+    assert client.get(url).status_code == 403
+
+
+def test_pages_name_a_favicon_served_by_the_app(client):
+    page = client.get(reverse("login")).content.decode()
+    assert 'rel="icon" href="/static/favicon.svg"' in page
