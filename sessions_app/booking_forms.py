@@ -30,8 +30,13 @@ class _WhenForm(forms.Form):
         label="Start time", widget=forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M")
     )
 
-    def __init__(self, *args, clinic: Clinic, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, clinic: Clinic, **kwargs):
+        if data is not None and data.get("starts_at") and not (data.get("date") or data.get("time")):
+            # One "2026-03-12T10:30" value (as calendar links carry it) instead of date and time.
+            data = data.copy()
+            data["date"], _, time = str(data["starts_at"]).partition("T")
+            data["time"] = time[:5]
+        super().__init__(data, *args, **kwargs)
         self.clinic = clinic
         self.fields["time"].label = f"Start time ({clinic.name})"
 
@@ -48,7 +53,9 @@ class _WhenForm(forms.Form):
 
 class BookingForm(_WhenForm):
     practitioner = PractitionerChoiceField(queryset=None, label="Practitioner", empty_label=None)
-    length = forms.TypedChoiceField(label="Length", coerce=int, choices=LENGTH_CHOICES)
+    length = forms.TypedChoiceField(
+        label="Length", coerce=int, choices=LENGTH_CHOICES, required=False, empty_value=None,
+    )  # left out: the clinic's usual length
     override_reason = forms.CharField(
         label="Manager's override: why later than the window", required=False, max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -72,14 +79,17 @@ class BookingForm(_WhenForm):
             del self.fields["override_reason"]
 
     def ends_at(self) -> dt.datetime:
-        return self.starts_at() + dt.timedelta(minutes=self.cleaned_data["length"])
+        minutes = self.cleaned_data.get("length") or self.clinic.default_session_minutes
+        return self.starts_at() + dt.timedelta(minutes=minutes)
 
     def override_text(self) -> str:
         return self.cleaned_data.get("override_reason", "").strip()
 
 
 class RescheduleForm(_WhenForm):
-    practitioner = PractitionerChoiceField(queryset=None, label="Practitioner", empty_label=None)
+    practitioner = PractitionerChoiceField(
+        queryset=None, label="Practitioner", empty_label=None, required=False
+    )  # left out: the same practitioner
     override_reason = forms.CharField(
         label="Manager's override: why later than the window", required=False, max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),

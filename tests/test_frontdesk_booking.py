@@ -210,6 +210,27 @@ def test_a_second_click_never_books_the_next_session_by_mistake(desk, plan, prac
 
 
 @db
+def test_a_booking_can_be_posted_as_one_local_start_with_the_clinics_usual_length(
+    desk, plan, practitioner, clinic
+):
+    response = desk.post(book_url(plan), {"practitioner": practitioner.pk, "starts_at": "2026-03-04T11:30"})
+    assert response.status_code == 302
+    first = TreatmentSession.objects.get(plan=plan)
+    assert first.starts_at == chicago(3, 4, 11, 30)
+    assert first.ends_at - first.starts_at == dt.timedelta(minutes=clinic.default_session_minutes)
+
+
+@db
+def test_a_move_can_be_posted_as_one_local_start(desk, plan, practitioner, front_desk):
+    first = booking.book_session(plan=plan, starts_at=chicago(3, 4), practitioner=practitioner,
+                                 by=front_desk)
+    url = reverse("frontdesk:session_reschedule", args=[first.pk])
+    desk.post(url, {"starts_at": "2026-03-05T09:00", "confirm": "1"})
+    first.refresh_from_db()
+    assert first.starts_at == chicago(3, 5, 9) and first.ends_at == chicago(3, 5, 12)
+
+
+@db
 def test_a_calendar_slot_prefills_the_form(desk, plan, practitioner, second_practitioner):
     html = desk.get(book_url(plan), {"starts_at": "2026-03-04T13:15", "practitioner": second_practitioner.pk})
     html = html.content.decode()
