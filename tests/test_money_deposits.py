@@ -298,6 +298,7 @@ def test_the_deposit_page_warns_a_late_cancellation_forfeits_the_deposit(
                          by=front_desk)
     page = desk.get(reverse("money:deposit_detail", args=[paid_deposit.pk])).content.decode()
     assert "Less than 48 hours&#x27; notice: the deposit of 100.00 USD is forfeited." in page
+    assert "the notice period began Sun 1 Mar, 09:00" in page
 
 
 def test_a_no_show_forfeits_the_deposit_and_it_shows_on_the_bill(
