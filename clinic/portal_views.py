@@ -180,16 +180,12 @@ def _offered_slots(plan: TreatmentPlan) -> list[Offer]:
     second = plan.sessions.filter(number=2, status__in=LIVE_STATUSES).select_related("practitioner").first()
     if second is None:
         return []
+    # Two times a day, hours apart (a morning and an afternoon), read better than 09:00 and 09:30.
     proposal = slots.propose_slots(
-        plan=plan, practitioner=second.practitioner, by=None, count=60, per_day=12
+        plan=plan, practitioner=second.practitioner, by=None, count=8, per_day=2,
+        min_gap=dt.timedelta(hours=4),
     )
-    # A morning and an afternoon time per day reads better than 09:00 and 09:30.
-    offers: dict[dt.date, list] = {}
-    for slot in proposal.slots:
-        day = offers.setdefault(slot.starts_at.date(), [])
-        if not day or (len(day) == 1 and day[0].starts_at.hour < 12 <= slot.starts_at.hour):
-            day.append(Offer(slot.starts_at, slot.ends_at, second.practitioner))
-    return [offer for day in offers.values() for offer in day][:8]
+    return [Offer(s.starts_at, s.ends_at, second.practitioner) for s in proposal.slots]
 
 
 @client_required

@@ -109,10 +109,11 @@ def _span(first: dt.date, last: dt.date) -> list[dt.date]:
 
 def propose_slots(
     *, plan: TreatmentPlan, practitioner, by, length: dt.timedelta | None = None,
-    count: int = 6, per_day: int = 1,
+    count: int = 6, per_day: int = 1, min_gap: dt.timedelta = dt.timedelta(0),
 ) -> Proposal:
     """Up to `count` bookable slots for the plan's next session with `practitioner`,
-    `per_day` at most on one day, in the order a front desk would offer them."""
+    `per_day` at most on one day and at least `min_gap` apart (e.g. a morning and an
+    afternoon time), in the order a front desk would offer them."""
     clinic = Clinic.objects.prefetch_related("opening_hours").get(pk=plan.clinic_id)
     plan.clinic = clinic
     proposal = window(plan, booking.next_number(plan))
@@ -152,6 +153,7 @@ def propose_slots(
                 continue
             proposal.slots.append(Slot(start, end, in_target))
             found += 1
+            wall = max(wall, dt.datetime.combine(day, start.time()) + min_gap)
             if len(proposal.slots) >= count:
                 return _ordered(proposal)
     return _ordered(proposal)

@@ -288,3 +288,22 @@ def test_portal_pages_keep_a_constant_number_of_queries(
         booking.record_payment(plan=between_2_and_3, amount=Decimal("10.00"), by=front_desk)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("portal:home"))
+
+
+def test_the_third_session_page_offers_spaced_times_with_bounded_queries(
+    client, clinic, practitioner, between_2_and_3, front_desk, django_assert_max_num_queries
+):
+    sign_in(client, between_2_and_3)
+    url = reverse("portal:third_session", args=[between_2_and_3.pk])
+    with django_assert_max_num_queries(200) as few:
+        page = client.get(url).content.decode()
+    times = re.findall(r'name="slot" value="(\d{4}-\d\d-\d\d)T(\d\d:\d\d)"', page)
+    assert [t for d, t in times[:2]] == ["09:00", "13:00"]  # a morning and an afternoon
+    # Other clients fill some of the days: the page does not need more queries.
+    for day in (31, 1, 2):
+        other = make_plan(make_client(clinic), quoted_sessions=2)
+        month = 3 if day == 31 else 4
+        make_session(other, number=1, starts_at=dt.datetime(2026, month, day, 9, tzinfo=CHICAGO),
+                     practitioner=practitioner)
+    with django_assert_max_num_queries(len(few.captured_queries) + 10):
+        client.get(url)
