@@ -12,6 +12,7 @@ from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -21,6 +22,7 @@ from clinic.access import client_profile, client_required, get_client_for, staff
 from clinic.clinic_time import day_label, day_label_long
 from clinic.forms_portal import AcceptInvitationForm, PreferencesForm, SlotChoiceForm
 from clinic.models import Client, PlanStatus, Role, SlotRequestStatus, TreatmentPlan
+from clinic.redirects import next_url
 from sessions_app import booking, slots
 from sessions_app.models import LIVE_STATUSES, DepositState, SessionStatus, TreatmentSession
 
@@ -261,7 +263,7 @@ def invite(request, client_id):
         messages.error(request, error.message)
     else:
         messages.success(request, f"Invitation sent to {client.email}. The link works for 7 days.")
-    return redirect(request.POST.get("next") or "home")
+    return redirect(next_url(request, reverse("frontdesk:client_detail", args=[client.pk])))
 
 
 @client_required

@@ -5,6 +5,7 @@ from django.views.decorators.http import require_POST
 
 from clinic.access import client_profile, role_of, set_current_clinic, staff_required
 from clinic.models import Role
+from clinic.redirects import next_url
 
 # Where each kind of user starts. Areas that do not exist yet fall back to the welcome page.
 ROLE_HOMES = {
@@ -33,8 +34,7 @@ def home(request):
 def switch_clinic(request):
     """The clinic switcher: remembered on the user's profile, then back where they were."""
     set_current_clinic(request, request.POST.get("clinic"))
-    next_url = request.POST.get("next") or "/"
-    return redirect(next_url if next_url.startswith("/") and not next_url.startswith("//") else "/")
+    return redirect(next_url(request, "/"))
 
 
 @login_required

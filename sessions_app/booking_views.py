@@ -17,7 +17,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from clinic.access import (
@@ -32,6 +31,7 @@ from clinic.clinic_time import at_local, day_label_long, local_date
 from clinic.forms import ClientSearchForm
 from clinic.frontdesk_views import OPEN_PLAN_STATUSES, search_clients
 from clinic.models import Client, Clinic, Role, TreatmentPlan
+from clinic.redirects import next_url
 from sessions_app import booking, slots
 from sessions_app.booking import BookingRefused
 from sessions_app.booking_forms import BookingForm, CancelSessionForm, RescheduleForm
@@ -88,14 +88,6 @@ def calendar_url(clinic: Clinic, day: dt.date, view: str = "day", **extra) -> st
     query = {"clinic": clinic.pk, "date": day.isoformat(), "view": view, **extra}
     return f"{reverse('frontdesk:calendar')}?{urlencode(query)}"
 
-
-def _next_url(request: HttpRequest, default: str) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
 
 
 def _is_manager(request: HttpRequest) -> bool:
@@ -421,12 +413,12 @@ def session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
                 request, f"Session {session.number} for {session.client.full_name} cancelled. "
                 f"{outcome.message}"
             )
-            return redirect(_next_url(request, _plan_url(session.plan_id)))
+            return redirect(next_url(request, _plan_url(session.plan_id)))
     return render(request, "frontdesk/cancel.html", {
         "session": session, "plan": session.plan, "client": session.client, "form": form,
         "clinic": session.clinic, "outcome": booking.cancellation_outcome(session),
         "clinic_outcome": booking.cancellation_outcome(session, clinic_initiated=True),
-        "next": _next_url(request, ""),
+        "next": next_url(request, ""),
     })
 
 
@@ -445,10 +437,10 @@ def session_check_in(request: HttpRequest, session_id: int) -> HttpResponse:
             messages.success(
                 request, f"{session.client.full_name} is checked in for session {session.number}."
             )
-        return redirect(_next_url(request, _plan_url(session.plan_id)))
+        return redirect(next_url(request, _plan_url(session.plan_id)))
     return render(request, "frontdesk/session_action.html", {
         "session": session, "clinic": session.clinic, "action": "check_in",
-        "next": _next_url(request, ""),
+        "next": next_url(request, ""),
     })
 
 
@@ -469,9 +461,9 @@ def session_no_show(request: HttpRequest, session_id: int) -> HttpResponse:
             messages.success(
                 request, f"Session {session.number} for {session.client.full_name}: no-show recorded."
             )
-        return redirect(_next_url(request, _plan_url(session.plan_id)))
+        return redirect(next_url(request, _plan_url(session.plan_id)))
     held = list(session.deposits.filter(state=DepositState.PAID))
     return render(request, "frontdesk/session_action.html", {
         "session": session, "clinic": session.clinic, "action": "no_show", "held": held,
-        "next": _next_url(request, ""),
+        "next": next_url(request, ""),
     })

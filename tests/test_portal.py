@@ -307,3 +307,13 @@ def test_the_third_session_page_offers_spaced_times_with_bounded_queries(
                      practitioner=practitioner)
     with django_assert_max_num_queries(len(few.captured_queries) + 10):
         client.get(url)
+
+
+def test_the_front_desk_invites_from_the_client_page(client, front_desk, client_, on_commit):
+    client.force_login(front_desk)
+    page = client.get(reverse("frontdesk:client_detail", args=[client_.pk])).content.decode()
+    assert f'action="{reverse("portal:invite", args=[client_.pk])}"' in page
+    with on_commit():
+        response = client.post(reverse("portal:invite", args=[client_.pk]),
+                               {"next": reverse("frontdesk:client_detail", args=[client_.pk])}, follow=True)
+    assert "Invitation sent to" in response.content.decode() and len(mail.outbox) == 1

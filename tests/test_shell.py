@@ -98,3 +98,10 @@ def test_clinical_records_are_readable_in_the_admin_by_practitioners_not_front_d
 def test_pages_name_a_favicon_served_by_the_app(client):
     page = client.get(reverse("login")).content.decode()
     assert 'rel="icon" href="/static/favicon.svg"' in page
+
+
+def test_next_never_redirects_to_another_site(client, clinic, other_clinic):
+    both = make_staff("front_desk", clinic, clinics=[other_clinic])
+    client.force_login(both)
+    response = client.post(reverse("switch_clinic"), {"clinic": clinic.pk, "next": "https://evil.example/"})
+    assert response.url == "/"
