@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from aftercare.messages import render_reminder
+from aftercare.models import Reminder, ReminderStatus
 from aftercare.window import AftercareWindow, aftercare_window
 from clinic import portal
 from clinic.access import client_profile, client_required, get_client_for, staff_required
@@ -268,17 +270,15 @@ def invite(request, client_id):
 
 @client_required
 def messages_page(request):
-    """The aftercare and reminder messages sent to the client, newest first."""
+    """The aftercare and reminder messages sent to the client, newest first, as sent."""
     client = _client(request)
-    rows = []
-    try:
-        from aftercare.models import Reminder
-    except ImportError:  # pragma: no cover - aftercare's outbox arrives with its issue
-        Reminder = None
-    if Reminder is not None:
-        rows = list(
-            Reminder.objects.filter(session__client=client, status="sent")
-            .select_related("session__clinic").order_by("-sent_at")[:50]
-        )
-    return render(request, "portal/messages.html", {"client": client, "reminders": rows})
-
+    reminders = (
+        Reminder.objects.filter(client=client, status=ReminderStatus.SENT)
+        .select_related("step", "client", "session__clinic", "session__plan")
+        .order_by("-sent_at")[:30]
+    )
+    sent = []
+    for reminder in reminders:
+        message = render_reminder(reminder)
+        sent.append({"reminder": reminder, "subject": message.subject, "text": message.text or message.sms})
+    return render(request, "portal/messages.html", {"client": client, "sent": sent})

@@ -13,6 +13,7 @@ from django.urls import reverse
 from clinic.models import PortalInvitation, SlotRequest, SlotRequestStatus
 from sessions_app import booking
 from sessions_app.models import SessionStatus
+from tests.aftercare_fixtures import eager  # noqa: F401 - a fixture
 from tests.conftest import CHICAGO
 from tests.factories import (
     PASSWORD,
@@ -317,3 +318,31 @@ def test_the_front_desk_invites_from_the_client_page(client, front_desk, client_
         response = client.post(reverse("portal:invite", args=[client_.pk]),
                                {"next": reverse("frontdesk:client_detail", args=[client_.pk])}, follow=True)
     assert "Invitation sent to" in response.content.decode() and len(mail.outbox) == 1
+
+
+@pytest.mark.usefixtures("eager")
+def test_the_client_reads_the_messages_sent_to_them(
+    client, clinic, practitioner, front_desk, django_assert_max_num_queries, on_commit
+):
+    from aftercare.models import Reminder, ReminderStatus
+    from aftercare.tasks import dispatch_due_reminders
+
+    with time_machine.travel(chicago(3, 10, 13), tick=False) as clock:
+        kim = make_client(clinic, first_name="Kim")
+        plan = make_plan(kim, quoted_sessions=2)
+        make_session(plan, number=1, starts_at=chicago(2, 20), practitioner=practitioner,
+                     status=SessionStatus.COMPLETED)
+        second = booking.book_session(plan=plan, starts_at=chicago(3, 10, 14), practitioner=practitioner,
+                                      by=front_desk)
+        clock.move_to(chicago(3, 10, 17))
+        booking.complete_session(session=second, by=practitioner)
+        clock.move_to(chicago(3, 12, 12))
+        with on_commit():
+            dispatch_due_reminders()
+    sent = Reminder.objects.filter(client=kim, status=ReminderStatus.SENT)
+    assert sent.exists()
+    client.force_login(make_portal_user(kim))
+    with django_assert_max_num_queries(20):
+        page = client.get(reverse("portal:messages")).content.decode()
+    assert "Read the message" in page and "Kim" in page
+    assert page.count("<article") == sent.count()
