@@ -729,18 +729,21 @@ def _amount_limit(plan: TreatmentPlan) -> Decimal:
     return min(MAX_AMOUNT, max(plan.price, plan.clinic.deposit_amount))
 
 
-def request_deposit(*, plan: TreatmentPlan, by, amount=None) -> Deposit:
-    """Ask the client for a booking deposit (the clinic's amount unless given)."""
+def request_deposit(*, plan: TreatmentPlan, by, amount=None, idempotency_key=None) -> Deposit:
+    """Ask the client for a booking deposit (the clinic's amount unless given). The same
+    `idempotency_key` (one per form) requests it only once."""
     with transaction.atomic():
         clinic = _lock_clinic(plan.clinic_id)
         _require_staff(by, clinic, "request deposits", roles=(Role.FRONT_DESK, Role.MANAGER))
+        if idempotency_key and (done := Deposit.objects.filter(idempotency_key=idempotency_key).first()):
+            return done
         value = _clean_amount(
             clinic.deposit_amount if amount is None else amount, clinic.currency,
             limit=_amount_limit(plan),
         )
         deposit = Deposit(
             plan=plan, amount=value, currency=plan.currency, state=DepositState.REQUESTED,
-            requested_at=timezone.now(), requested_by=by,
+            requested_at=timezone.now(), requested_by=by, idempotency_key=idempotency_key,
         )
         _save(deposit, by)
         return deposit
@@ -776,7 +779,7 @@ def record_deposit(
         deposit.amount, deposit.state, deposit.session = value, DepositState.PAID, session
         deposit.paid_at, deposit.received_by = now, by
         deposit.method, deposit.reference = method, reference
-        deposit.idempotency_key = idempotency_key
+        deposit.idempotency_key = idempotency_key or deposit.idempotency_key
         _save(deposit, by)
         return deposit
 
@@ -789,12 +792,18 @@ def _require_deposit_state(deposit: Deposit, allowed: tuple[str, ...], action: s
         )
 
 
+def may_refund(by, clinic: Clinic) -> bool:
+    """Managers refund; the front desk too where the clinic's setting allows (R6)."""
+    role = staff_role(by, clinic)
+    return role == Role.MANAGER or (role == Role.FRONT_DESK and clinic.front_desk_may_refund)
+
+
 def refund_deposit(*, deposit: Deposit, by, reason: str = "") -> Deposit:
     """Give a paid deposit back. Not while it holds a booked session: cancel that first."""
     with transaction.atomic():
         clinic = _lock_clinic(deposit.plan.clinic_id)
-        roles = (Role.MANAGER, Role.FRONT_DESK) if clinic.front_desk_may_refund else (Role.MANAGER,)
-        _require_staff(by, clinic, "refund deposits", roles=roles)
+        if not may_refund(by, clinic):  # raises not_permitted with the reason
+            _require_staff(by, clinic, "refund deposits", roles=(Role.MANAGER,))
         deposit = Deposit.objects.select_for_update(of=("self",)).select_related("session").get(pk=deposit.pk)
         _require_deposit_state(deposit, (DepositState.PAID,), "refunded")
         if deposit.session is not None and deposit.session.is_live:

@@ -98,6 +98,12 @@ class TreatmentSession(models.Model):
             models.Index(fields=["practitioner", "starts_at"], name="session_prac_start_idx"),
             models.Index(fields=["client", "starts_at"], name="session_client_start_idx"),
             models.Index(fields=["plan", "number"], name="session_plan_number_idx"),
+            # The missed-session follow-up worklist: no-shows and late cancellations only.
+            models.Index(
+                fields=["clinic", "-starts_at"],
+                condition=Q(status="no_show") | Q(status="cancelled", late_cancellation=True),
+                name="session_missed_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -171,7 +177,13 @@ class Deposit(models.Model):
                 name="applied_deposit_has_session",
             ),
         ]
-        indexes = [models.Index(fields=["plan", "state"], name="deposit_plan_state_idx")]
+        indexes = [
+            models.Index(fields=["plan", "state"], name="deposit_plan_state_idx"),
+            # The unpaid-deposits worklist.
+            models.Index(
+                fields=["requested_at"], condition=Q(state="requested"), name="deposit_requested_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Deposit {self.amount} {self.currency} ({self.get_state_display()})"

@@ -48,7 +48,7 @@ class MoneyForm(forms.Form):
 class DepositRequestForm(forms.Form):
     """Ask the client for a deposit now, to be paid later (no money changes hands).
     `seen` is the plan's deposit state when the form was shown: a second click or a second
-    tab finds it changed and requests nothing (booking.request_deposit has no key)."""
+    tab finds it changed and requests nothing; two posts at the same instant share one key."""
 
     amount = AmountField()
     seen = forms.UUIDField(widget=forms.HiddenInput)

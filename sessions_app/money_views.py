@@ -66,13 +66,6 @@ def _url_or_none(name: str, *args) -> str | None:
         return None
 
 
-def may_refund(user, clinic: Clinic) -> bool:
-    """Mirrors booking.refund_deposit's permission, to offer the button only to those who
-    may press it (the service checks again)."""
-    role = staff_role(user, clinic)
-    return role == Role.MANAGER or (role == Role.FRONT_DESK and clinic.front_desk_may_refund)
-
-
 # Namespace of the idempotency keys of money forms (uuid5 of the plan's money state).
 _FORM_KEYS = uuid.UUID("6f1c3c4e-6b0e-4c53-9a55-2f0f3d8a7b21")
 
@@ -168,7 +161,9 @@ def take_deposit(request: HttpRequest, plan_id: int) -> HttpResponse:
         if request_form.is_valid():
             try:
                 deposit = booking.request_deposit(
-                    plan=plan, by=request.user, amount=request_form.cleaned_data["amount"]
+                    plan=plan, by=request.user, amount=request_form.cleaned_data["amount"],
+                    # Two posts at the same instant carry the same state: one request.
+                    idempotency_key=uuid.uuid5(_FORM_KEYS, f"request:{request_form.cleaned_data['seen']}"),
                 )
             except BookingRefused as refusal:
                 _refusal_on_form(request_form, refusal)
@@ -251,7 +246,7 @@ def _render_deposit(request, deposit: Deposit, *, refund_form=None, forfeit_form
         "history": deposit.history.select_related("history_user").order_by("history_date", "history_id"),
         "outcome": outcome,
         "deadline": deadline,
-        "may_refund": may_refund(request.user, clinic),
+        "may_refund": booking.may_refund(request.user, clinic),
         "may_forfeit": staff_role(request.user, clinic) == Role.MANAGER,
         "refund_form": refund_form or RefundForm(prefix="refund"),
         "forfeit_form": forfeit_form or ForfeitForm(prefix="forfeit"),

@@ -481,3 +481,19 @@ def test_every_booking_change_is_kept_with_who_made_it(plan, practitioner, front
     assert [(h.status, h.history_user) for h in history] == [
         (SessionStatus.BOOKED, front_desk), (SessionStatus.CANCELLED, manager),
     ]
+
+
+def test_requesting_a_deposit_twice_with_one_key_requests_it_once(plan, front_desk):
+    import uuid
+
+    key = uuid.uuid4()
+    first = booking.request_deposit(plan=plan, by=front_desk, idempotency_key=key)
+    again = booking.request_deposit(plan=plan, by=front_desk, idempotency_key=key)
+    assert first == again and Deposit.objects.count() == 1
+
+
+def test_may_refund_follows_the_clinics_setting(clinic, front_desk, manager, practitioner):
+    assert booking.may_refund(manager, clinic) and not booking.may_refund(front_desk, clinic)
+    assert not booking.may_refund(practitioner, clinic)
+    clinic.front_desk_may_refund = True
+    assert booking.may_refund(front_desk, clinic)

@@ -62,7 +62,7 @@ def test_find_a_client_book_session_2_from_a_proposed_slot_and_see_it_on_the_cal
     results = page.locator("#client-results")
     expect(results).to_contain_text("1 client matching “carl cl”")
     results.get_by_role("link", name="Client, Carl").click()
-    page.get_by_role("link", name="Book").click()
+    page.get_by_role("link", name="Book", exact=True).click()
     page.wait_for_load_state()
     expect(page.get_by_role("heading", name="Book session 2 of 3")).to_be_visible()
     expect(page.locator("#window")).to_contain_text("usual target 5 March–9 March")
