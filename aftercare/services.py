@@ -41,6 +41,7 @@ from aftercare.models import (
     UNSENT_STATUSES,
     Anchor,
     Channel,
+    MessageTemplate,
     Reminder,
     ReminderStatus,
     ScheduleStep,
@@ -222,6 +223,8 @@ def _plan_rows(session: TreatmentSession, anchors: Iterable[str], *, only_prompt
         if not _applies(step, session):
             continue
         due = due_at(step, session, now)
+        if step.template == MessageTemplate.WINDOW_REMINDER and due and due >= window_close(session):
+            continue  # a clinic with a shorter window: "keep it dry until <past>" would confuse
         for channel in step.channels:
             if consents(session.client, channel):
                 wanted[(step.kind, channel)] = (step, due)

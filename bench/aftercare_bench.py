@@ -57,7 +57,7 @@ def main() -> None:
     redis_flushdb()
     worker = None
     try:
-        print(f"Writing {args.messages:,} due e-mails...", flush=True)
+        print(f"Writing {args.messages:,} due messages ({args.channel})...", flush=True)
         ids = make_due_reminders(args.messages, channel=args.channel)
         if args.channel == "email":
             sink = SMTPSink()

@@ -113,6 +113,16 @@ def test_a_session_completed_late_skips_the_fixed_hour_steps_already_past(sessio
     assert planned[("aftercare_window_closed", "email")].due_at == at(3, 7, 12)
 
 
+def test_a_clinic_with_a_one_day_window_gets_no_reminder_after_it_closed(session_1, practitioner, clinic):
+    clinic.aftercare_days = 1
+    clinic.save()
+    session_1.clinic = clinic
+    complete(session_1, practitioner, at(3, 3, 12))
+    planned = rows(session_1)
+    assert ("aftercare_reminder", "email") not in planned
+    assert planned[("aftercare_window_closed", "email")].due_at == at(3, 4, 12)
+
+
 def test_the_window_closing_at_night_is_announced_the_next_morning(plan, practitioner):
     session = make_session(plan, number=1, starts_at=at(3, 3, 18), minutes=180, practitioner=practitioner)
     complete(session, practitioner, at(3, 3, 21))
