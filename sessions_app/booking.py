@@ -22,7 +22,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from clinic.clinic_time import at_local, day_label, days_after, local_date, time_label
-from clinic.models import Clinic, PlanStatus, QuoteAmendment, Role, TreatmentPlan, staff_role
+from clinic.models import (
+    Clinic,
+    PlanStatus,
+    QuoteAmendment,
+    Role,
+    SlotRequestStatus,
+    TreatmentPlan,
+    staff_role,
+)
 from sessions_app.models import (
     LIVE_STATUSES,
     Deposit,
@@ -464,6 +472,10 @@ def book_session(
         if plan.status == PlanStatus.QUOTED:
             plan.status = PlanStatus.ACTIVE
             _save(plan, by)
+        # A time the client asked for in the portal is settled by this booking.
+        plan.slot_requests.filter(status=SlotRequestStatus.OPEN).update(
+            status=SlotRequestStatus.BOOKED, handled_by=by, handled_at=timezone.now()
+        )
         _aftercare().session_booked(session=session)
         return session
 

@@ -19,7 +19,7 @@ from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, Sub
 from django.utils import timezone
 
 from clinic.clinic_time import at_local, local_date
-from clinic.models import Clinic, PlanStatus, TreatmentPlan
+from clinic.models import Clinic, PlanStatus, SlotRequest, SlotRequestStatus, TreatmentPlan
 from sessions_app.billing import amount_sum, with_bill
 from sessions_app.booking import allowed_window
 from sessions_app.models import LIVE_STATUSES, Deposit, DepositState, SessionStatus, TreatmentSession
@@ -63,9 +63,11 @@ def _live(number) -> QuerySet[TreatmentSession]:
 def third_session_due(clinics: Iterable[Clinic]) -> QuerySet[TreatmentPlan]:
     """Open plans quoting three or more sessions whose session 2 is booked or done and whose
     session 3 is not booked, the most urgent (earliest session 2) first. Annotated with
-    `session_2_start`, `session_2_status` and `deposit_state` ("paid", "requested" or "")."""
+    `session_2_start`, `session_2_status`, `deposit_state` ("paid", "requested" or "") and the
+    time the client asked for in the portal (`requested_start`, `requested_practitioner`)."""
     session_2 = _live(2)
     deposits = Deposit.objects.filter(plan=OuterRef("pk"))
+    asked = SlotRequest.objects.filter(plan=OuterRef("pk"), status=SlotRequestStatus.OPEN)
     return (
         TreatmentPlan.objects.filter(
             clinic__in=clinics, status__in=OPEN_PLAN_STATUSES, quoted_sessions__gte=3
@@ -75,6 +77,8 @@ def third_session_due(clinics: Iterable[Clinic]) -> QuerySet[TreatmentPlan]:
         .annotate(
             session_2_start=Subquery(session_2.values("starts_at")[:1]),
             session_2_status=Subquery(session_2.values("status")[:1]),
+            requested_start=Subquery(asked.values("starts_at")[:1]),
+            requested_practitioner=Subquery(asked.values("practitioner_id")[:1]),
             # A paid deposit not tied to a session is the one the booking will take (R6).
             deposit_state=Case(
                 When(Exists(deposits.filter(state=DepositState.PAID, session__isnull=True)),

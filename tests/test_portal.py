@@ -346,3 +346,25 @@ def test_the_client_reads_the_messages_sent_to_them(
         page = client.get(reverse("portal:messages")).content.decode()
     assert "Read the message" in page and "Kim" in page
     assert page.count("<article") == sent.count()
+
+
+def test_a_portal_request_reaches_the_worklist_and_the_booking_settles_it(
+    client, between_2_and_3, front_desk
+):
+    sign_in(client, between_2_and_3)
+    url = reverse("portal:third_session", args=[between_2_and_3.pk])
+    choice = re.findall(r'name="slot" value="([^"]+)"', client.get(url).content.decode())[0]
+    client.post(url, {"slot": choice})
+    request = SlotRequest.objects.get()
+
+    booking.record_deposit(plan=between_2_and_3, amount=Decimal("100.00"), by=front_desk)
+    client.force_login(front_desk)
+    page = client.get(reverse("money:worklist_third_session")).content.decode()
+    assert "Asked online for" in page
+    book_link = f'{reverse("frontdesk:book_session", args=[between_2_and_3.pk])}?starts_at={choice}'
+    assert book_link in page
+
+    booking.book_session(plan=between_2_and_3, starts_at=request.starts_at,
+                         practitioner=request.practitioner, by=front_desk)
+    request.refresh_from_db()
+    assert request.status == SlotRequestStatus.BOOKED and request.handled_by == front_desk
