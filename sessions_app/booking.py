@@ -621,6 +621,30 @@ def complete_session(*, session: TreatmentSession, by) -> TreatmentSession:
         return session
 
 
+def uncomplete_session(*, session: TreatmentSession, by, reason: str) -> TreatmentSession:
+    """Undo a completion recorded by mistake (a manager, with a reason): the session is back
+    to checked in, its deposit is held again, a plan it completed is active again, and the
+    aftercare messages not sent yet are cancelled (R12)."""
+    if not reason.strip():
+        raise BookingRefused("Say why the completion is undone.", code="reason_required")
+    with transaction.atomic():
+        session, clinic = _lock_session(session)
+        _require_staff(by, clinic, "undo completions", roles=(Role.MANAGER,))
+        _require_status(session, (SessionStatus.COMPLETED,), "un-completed")
+        session.status, session.completed_at = SessionStatus.CHECKED_IN, None
+        session._change_reason = f"Completion undone: {reason.strip()}"  # kept on the history row
+        _save(session, by)
+        for deposit in session.deposits.filter(state=DepositState.APPLIED):
+            deposit.state, deposit.closed_at, deposit.closed_by = DepositState.PAID, None, None
+            _save(deposit, by)
+        plan = session.plan
+        if plan.status == PlanStatus.COMPLETED:
+            plan.status, plan.completed_at = PlanStatus.ACTIVE, None
+            _save(plan, by)
+        _aftercare().session_uncompleted(session=session)
+        return session
+
+
 def mark_no_show(*, session: TreatmentSession, by) -> TreatmentSession:
     """The client did not come: the session's deposit is forfeited (R6)."""
     with transaction.atomic():
@@ -921,6 +945,7 @@ def complete_plan(*, plan: TreatmentPlan, by) -> TreatmentPlan:
             )
         plan.status, plan.completed_at = PlanStatus.COMPLETED, timezone.now()
         _save(plan, by)
+        _aftercare().plan_completed(plan=plan, by=by)  # the touch-up recall (R15)
         return plan
 
 

@@ -497,3 +497,26 @@ def test_may_refund_follows_the_clinics_setting(clinic, front_desk, manager, pra
     assert not booking.may_refund(practitioner, clinic)
     clinic.front_desk_may_refund = True
     assert booking.may_refund(front_desk, clinic)
+
+
+def test_a_manager_can_undo_a_completion_with_a_reason(booked_third, practitioner, front_desk, manager):
+    booking.complete_session(session=booked_third, by=practitioner)
+    plan = booked_third.plan
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.COMPLETED
+    assert booked_third.reminders.filter(status="scheduled").exists()  # aftercare planned
+    with refused("not_permitted"):
+        booking.uncomplete_session(session=booked_third, by=front_desk, reason="wrong client")
+    with refused("reason_required"):
+        booking.uncomplete_session(session=booked_third, by=manager, reason=" ")
+
+    booking.uncomplete_session(session=booked_third, by=manager, reason="Completed the wrong client")
+    booked_third.refresh_from_db()
+    plan.refresh_from_db()
+    assert booked_third.status == SessionStatus.CHECKED_IN and booked_third.completed_at is None
+    assert plan.status == PlanStatus.ACTIVE
+    assert Deposit.objects.get(session=booked_third).state == DepositState.PAID
+    latest = booked_third.history.first()
+    assert latest.history_user == manager
+    assert latest.history_change_reason == "Completion undone: Completed the wrong client"
+    assert not booked_third.reminders.filter(status="scheduled").exists()  # R12: nothing more sent

@@ -125,3 +125,14 @@ def test_check_booking_without_a_staff_member_checks_the_clinics_rules_only(plan
     with pytest.raises(BookingRefused) as refusal:
         booking.check_booking(plan=plan, starts_at=chicago(3, 8), practitioner=practitioner)
     assert refusal.value.code == "outside_hours"
+
+
+@pytest.mark.django_db
+def test_seed_demo_leaves_aftercare_messages_due_for_the_worker(settings):
+    from aftercare.models import Reminder
+
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "Aftercare messages due now:" in out.getvalue()
+    assert Reminder.objects.due(dt.datetime.now(dt.UTC)).exists()

@@ -2,8 +2,10 @@
 
 Safe to re-run: when the demo is already there it only prints the logins."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from aftercare.services import plan_demo_messages
 from clinic import demo
 
 
@@ -20,6 +22,11 @@ class Command(BaseCommand):
             else:
                 demo.seed()
                 self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+            if settings.DEBUG:
+                # The demo's history was written directly, so plan its messages now and bring
+                # a few forward: the worker's console shows them leaving at the next beat tick.
+                due = plan_demo_messages()
+                self.stdout.write(f"Aftercare messages due now: {due} (sent by the worker within a minute).")
         self.stdout.write(f"Demo logins (password for all: {demo.PASSWORD}):")
         for username, role, scope in demo.LOGINS:
             self.stdout.write(f"  {role:<14} {username:<22} {scope}")
