@@ -39,6 +39,13 @@ def frozen_now():
 
 
 @pytest.fixture
+def ticking_monday():
+    """The same Monday with the clock running: browser tests wait on real time passing."""
+    with time_machine.travel(dt.datetime(2026, 3, 2, 8, 0, tzinfo=CHICAGO), tick=True):
+        yield
+
+
+@pytest.fixture
 def clinic(db):
     return make_clinic(name="Chicago", slug="chicago", time_zone="America/Chicago")
 

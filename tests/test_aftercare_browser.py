@@ -5,20 +5,17 @@ var/screenshots/ for people to look at."""
 import datetime as dt
 import importlib
 import re
-from pathlib import Path
 
 import pytest
 from django.apps import apps
-from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from aftercare.models import Reminder, ReminderStatus, ScheduleStep
 from sessions_app.models import SessionStatus
 from tests import aftercare_fixtures as fx
-from tests.factories import PASSWORD, make_client, make_plan, make_session
-
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+from tests.browser import shot, sign_in
+from tests.factories import make_client, make_plan, make_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,17 +23,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 eager, sms_log = fx.eager, fx.sms_log
 
 
-def sign_in(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}{reverse('login')}")
-    page.get_by_label(re.compile("username", re.I)).fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
-    page.wait_for_load_state()
 
 
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture

@@ -2,44 +2,28 @@
 the proposed slots and see it on the calendar; a refused third session shows its window; a
 reschedule shows its impact first. Screenshots go to var/screenshots/ for people to look at."""
 
-import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
-import time_machine
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from sessions_app import booking
 from sessions_app.models import TreatmentSession
-from tests.conftest import CHICAGO
-from tests.factories import PASSWORD, make_client, make_plan, make_session
+from tests.browser import (
+    shot,
+    sign_in,
+)
+from tests.factories import make_client, make_plan, make_session
 from tests.frontdesk_fixtures import chicago, pay_deposit, session_one_done, sessions_one_and_two_done
-
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def ticking_monday():
-    """Monday 2 March 2026, 08:00 in Chicago, with the clock running (the browser waits on it)."""
-    with time_machine.travel(dt.datetime(2026, 3, 2, 8, 0, tzinfo=CHICAGO), tick=True):
-        yield
 
 
-def sign_in(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}{reverse('login')}")
-    page.get_by_label(re.compile("username", re.I)).fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
-    page.wait_for_load_state()
 
 
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def test_find_a_client_book_session_2_from_a_proposed_slot_and_see_it_on_the_calendar(

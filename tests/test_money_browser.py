@@ -2,44 +2,28 @@
 session 3 in its window, and see the plan's bill follow (R6, R13). Screenshots are kept in
 var/screenshots/ for people to look at."""
 
-import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
-import time_machine
 from django.urls import NoReverseMatch, reverse
 from playwright.sync_api import expect
 
 from sessions_app import booking
 from sessions_app.models import Deposit, DepositState, SessionStatus
-from tests.conftest import CHICAGO
-from tests.factories import PASSWORD, make_client, make_plan, make_session
+from tests.browser import (
+    shot,
+    sign_in,
+)
+from tests.factories import make_client, make_plan, make_session
 from tests.money_fixtures import chicago, plan_after_session_2
-
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def ticking_monday():
-    """Monday 2 March 2026, 08:00 in Chicago, with the clock running (the browser waits)."""
-    with time_machine.travel(dt.datetime(2026, 3, 2, 8, 0, tzinfo=CHICAGO), tick=True):
-        yield
 
 
-def sign_in(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}{reverse('login')}")
-    page.get_by_label(re.compile("username|e-mail", re.I)).first.fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
-    page.wait_for_load_state()
 
 
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def test_from_the_worklist_take_the_deposit_book_session_3_and_see_the_bill(

@@ -15,7 +15,8 @@ from playwright.sync_api import expect
 from clinic.clinic_time import at_local, local_date
 from sessions_app import records
 from sessions_app.models import Density, SessionStatus, Zone
-from tests.factories import PASSWORD, make_client, make_plan, make_session
+from tests.browser import sign_in
+from tests.factories import make_client, make_plan, make_session
 from tests.practice_fixtures import *  # noqa: F403 - the practice fixtures
 from tests.practice_fixtures import jpeg_with_gps
 
@@ -38,12 +39,6 @@ def shot(page, name: str, *, screen: bool = False) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
-def sign_in(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}{reverse('login')}")
-    page.get_by_label(re.compile("username|e-mail", re.I)).first.fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
-    page.wait_for_load_state()
 
 
 def today_at(clinic, hour: int, days: int = 0) -> dt.datetime:
