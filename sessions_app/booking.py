@@ -183,7 +183,7 @@ def _check_conflicts(
                 code="client_busy",
             )
     at_clinic = [s for s in overlapping if s.clinic_id == clinic.pk]
-    if _peak_use(at_clinic, starts_at, ends_at) + 1 > clinic.chairs:
+    if peak_use(at_clinic, starts_at, ends_at) + 1 > clinic.chairs:
         raise BookingRefused(
             f"All {clinic.chairs} chairs at {clinic.name} are taken at some point between "
             f"{time_label(starts_at.astimezone(clinic.tz))} and "
@@ -193,12 +193,13 @@ def _check_conflicts(
         )
 
 
-def _peak_use(sessions: list[TreatmentSession], starts_at, ends_at) -> int:
-    """Most sessions running at one instant of [starts_at, ends_at)."""
+def peak_use(sessions: list[TreatmentSession], starts_at=None, ends_at=None) -> int:
+    """Most sessions running at one instant (of [starts_at, ends_at) when given): the
+    chairs they need. The calendar shows the same number."""
     events = []
     for s in sessions:
-        events.append((max(s.starts_at, starts_at), 1))
-        events.append((min(s.ends_at, ends_at), -1))
+        events.append((max(s.starts_at, starts_at) if starts_at else s.starts_at, 1))
+        events.append((min(s.ends_at, ends_at) if ends_at else s.ends_at, -1))
     peak = running = 0
     for _, delta in sorted(events, key=lambda e: (e[0], e[1])):  # ends before starts at a tie
         running += delta
@@ -662,6 +663,7 @@ def mark_no_show(*, session: TreatmentSession, by) -> TreatmentSession:
 class CancellationOutcome:
     late: bool
     notice_hours: int
+    deadline: dt.datetime  # the last moment to cancel with notice, in the clinic's zone
     deposits: list[Deposit]
     message: str
 
@@ -672,9 +674,10 @@ def cancellation_outcome(
     """What cancelling now would do to the session's deposit (R6), shown before confirming."""
     clinic = session.clinic
     at = at or timezone.now()
-    late = not clinic_initiated and (session.starts_at - at) < dt.timedelta(
-        hours=clinic.cancellation_notice_hours
+    deadline = (session.starts_at - dt.timedelta(hours=clinic.cancellation_notice_hours)).astimezone(
+        clinic.tz
     )
+    late = not clinic_initiated and at > deadline
     deposits = list(session.deposits.filter(state=DepositState.PAID))
     if not deposits:
         message = "No deposit is held for this session."
@@ -688,7 +691,7 @@ def cancellation_outcome(
             f"The deposit of {deposits[0].amount} {deposits[0].currency} stays paid on the plan: "
             "it can be refunded or used for the next booking."
         )
-    return CancellationOutcome(late, clinic.cancellation_notice_hours, deposits, message)
+    return CancellationOutcome(late, clinic.cancellation_notice_hours, deadline, deposits, message)
 
 
 def cancel_session(

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from clinic.clinic_time import at_local
 from clinic.models import Clinic, Role
+from sessions_app import booking
 from sessions_app.models import (
     Deposit,
     DepositState,
@@ -90,15 +91,7 @@ def decorate(session: TreatmentSession, clinic: Clinic) -> TreatmentSession:
 
 def peak_chairs(sessions: list[TreatmentSession]) -> int:
     """Most live sessions running at one instant (what the chairs had to hold)."""
-    events = sorted(
-        [(s.starts_at, 1) for s in sessions if s.is_live] + [(s.ends_at, -1) for s in sessions if s.is_live],
-        key=lambda e: (e[0], e[1]),  # an end before a start at the same instant
-    )
-    peak = running = 0
-    for _, delta in events:
-        running += delta
-        peak = max(peak, running)
-    return peak
+    return booking.peak_use([s for s in sessions if s.is_live])
 
 
 # --------------------------------------------------------------------------- day view

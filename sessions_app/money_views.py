@@ -236,9 +236,7 @@ def _render_deposit(request, deposit: Deposit, *, refund_form=None, forfeit_form
     outcome = deadline = None
     if session is not None and session.status == SessionStatus.BOOKED:
         outcome = booking.cancellation_outcome(session)
-        deadline = (session.starts_at - dt.timedelta(hours=clinic.cancellation_notice_hours)).astimezone(
-            clinic.tz
-        )
+        deadline = outcome.deadline
     return render(request, "money/deposit_detail.html", {
         "deposit": deposit,
         "plan": plan,
