@@ -105,3 +105,31 @@ def test_next_never_redirects_to_another_site(client, clinic, other_clinic):
     client.force_login(both)
     response = client.post(reverse("switch_clinic"), {"clinic": clinic.pk, "next": "https://evil.example/"})
     assert response.url == "/"
+
+
+def test_password_reset_mails_a_link_that_sets_a_new_password(client, client_):
+    import re
+
+    from django.core import mail
+
+    user = make_portal_user(client_)
+    response = client.post(reverse("password_reset"), {"email": client_.email})
+    assert response.status_code == 302 and len(mail.outbox) == 1
+    link = re.search(r"https?://[^/]+(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
+    form = client.get(link, follow=True)
+    assert b"Choose a new password" in form.content
+    done = client.post(form.redirect_chain[-1][0], {"new_password1": "Fresh-pass-2026",
+                                                    "new_password2": "Fresh-pass-2026"})
+    assert done.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("Fresh-pass-2026")
+
+
+def test_error_pages_look_like_the_app(client, client_, rf):
+    from django.template.loader import render_to_string
+
+    client.force_login(make_portal_user(client_))
+    forbidden = client.get(reverse("admin:index").replace("admin/", "desk/"))
+    assert forbidden.status_code == 403 and b"You don't have access to this page" in forbidden.content
+    page = render_to_string("500.html", request=rf.get("/"))
+    assert "Something went wrong on our side" in page and "bootstrap.min.css" in page
