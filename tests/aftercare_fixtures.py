@@ -38,6 +38,19 @@ def local(zone: str, year: int, month: int, day: int, hour: int, minute: int = 0
     return dt.datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(zone))
 
 
+@contextmanager
+def queued_for_a_worker(app):
+    """Within this block Celery is not eager: a claim's hand-over waits for its commit, as it
+    does for a real worker. Tests use it to hold (or lose) the hand-over between the claim
+    and the send."""
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = saved
+
+
 @pytest.fixture
 def eager():
     """Celery runs tasks in the calling thread (unit tests); restored afterwards."""

@@ -16,7 +16,7 @@ from clinic.models import PlanStatus
 from sessions_app import booking
 from sessions_app.models import SessionStatus
 from tests import aftercare_fixtures as fx
-from tests.aftercare_fixtures import handovers, local, rows, step
+from tests.aftercare_fixtures import handovers, local, queued_for_a_worker, rows, step
 from tests.factories import make_session
 
 pytestmark = pytest.mark.django_db
@@ -229,8 +229,8 @@ def test_a_message_already_claimed_when_its_session_is_cancelled_is_not_sent(
 ):
     session = booking.book_session(plan=plan, starts_at=at(3, 12, 14), practitioner=practitioner,
                                    by=front_desk)
-    with django_capture_on_commit_callbacks(execute=False) as queued:  # claimed, not yet sent
-        services.dispatch_due(now=at(3, 10, 10))
+    with queued_for_a_worker(eager), django_capture_on_commit_callbacks(execute=False) as queued:
+        services.dispatch_due(now=at(3, 10, 10))  # claimed, not yet sent
     booking.cancel_session(session=session, by=front_desk, reason="Client ill")
     for callback in queued:
         callback()
@@ -465,8 +465,8 @@ def test_a_claimed_message_whose_task_was_lost_is_handed_over_after_the_lease(
     session_1, practitioner, eager, django_capture_on_commit_callbacks, dispatch
 ):
     complete(session_1, practitioner, at(3, 3, 12))
-    with django_capture_on_commit_callbacks(execute=False):  # the queued task is lost
-        services.dispatch_due(now=at(3, 3, 12, 1))
+    with queued_for_a_worker(eager), django_capture_on_commit_callbacks(execute=False):
+        services.dispatch_due(now=at(3, 3, 12, 1))  # the queued task is lost
     assert dispatch(at(3, 3, 12, 5)) == 0  # within the lease: still trusted to the worker
     assert mail.outbox == []
     assert dispatch(at(3, 3, 12, 12)) == 1
@@ -481,8 +481,8 @@ def test_a_message_never_confirmed_after_many_hand_overs_is_failed(
     complete(session_1, practitioner, at(3, 3, 12))
     when = at(3, 3, 12, 1)
     for _ in range(services.MAX_QUEUED + 1):
-        with django_capture_on_commit_callbacks(execute=False):
-            services.dispatch_due(now=when)
+        with queued_for_a_worker(eager), django_capture_on_commit_callbacks(execute=False):
+            services.dispatch_due(now=when)  # each hand-over is lost
         when += services.SENDING_LEASE + dt.timedelta(minutes=1)
     reminder = rows(session_1)[("aftercare_instructions", "email")]
     assert reminder.status == ReminderStatus.FAILED

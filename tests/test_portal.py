@@ -368,3 +368,23 @@ def test_a_portal_request_reaches_the_worklist_and_the_booking_settles_it(
                          practitioner=request.practitioner, by=front_desk)
     request.refresh_from_db()
     assert request.status == SlotRequestStatus.BOOKED and request.handled_by == front_desk
+
+
+@pytest.mark.usefixtures("eager")
+def test_with_eager_celery_a_direct_dispatch_sends_inside_the_callers_transaction(
+    clinic, practitioner, front_desk
+):
+    """The acceptance style: complete, move the clock, call the beat task by hand."""
+    from aftercare.tasks import dispatch_due_reminders
+
+    with time_machine.travel(chicago(3, 10, 13), tick=False) as clock:
+        plan = make_plan(make_client(clinic, email="lee@example.com"), quoted_sessions=2)
+        make_session(plan, number=1, starts_at=chicago(2, 20), practitioner=practitioner,
+                     status=SessionStatus.COMPLETED)
+        second = booking.book_session(plan=plan, starts_at=chicago(3, 10, 14),
+                                      practitioner=practitioner, by=front_desk)
+        clock.move_to(chicago(3, 10, 17))
+        booking.complete_session(session=second, by=practitioner)
+        clock.move_to(chicago(3, 10, 18))
+        dispatch_due_reminders()
+    assert [m.to for m in mail.outbox] and all(m.to == ["lee@example.com"] for m in mail.outbox)
