@@ -48,9 +48,14 @@ class BookingRefused(ValidationError):
     """A rule refused the change. `.code` is stable (see docs/rules.md); the message is for
     people and says what would be allowed; `.affected` lists other sessions concerned."""
 
-    def __init__(self, message: str, *, code: str, affected: list[TreatmentSession] | None = None):
+    def __init__(
+        self, message: str, *, code: str, affected: list[TreatmentSession] | None = None,
+        earliest: dt.date | None = None, latest: dt.date | None = None,
+    ):
         super().__init__(message, code=code)
         self.affected = affected or []
+        # For spacing refusals (too_soon, too_late): the allowed local dates of the session.
+        self.earliest, self.latest = earliest, latest
 
     def __str__(self) -> str:
         return self.message
@@ -217,6 +222,8 @@ class SequenceProblem:
     code: str
     number: int
     message: str
+    earliest: dt.date | None = None
+    latest: dt.date | None = None
 
 
 def allowed_window(plan: TreatmentPlan, number: int, previous_start: dt.datetime):
@@ -255,6 +262,7 @@ def _pair_problem(
             f"Session 2 can start from {day_label(earliest)} ({clinic.min_days_first_to_second} "
             f"days after {prev}), once the skin has healed; {day_label(target_from)}-"
             f"{day_label(target_to)} is the usual target.",
+            earliest, latest,
         )
     if number == 3 and not (clinic.third_window_min_days <= gap <= clinic.third_window_max_days):
         window = (
@@ -262,18 +270,20 @@ def _pair_problem(
             f"({clinic.third_window_min_days} days after session 2) to {day_label(latest)}"
         )
         if gap < clinic.third_window_min_days:
-            return SequenceProblem("too_soon", 3, f"{window}.")
+            return SequenceProblem("too_soon", 3, f"{window}.", earliest, latest)
         if not late_allowed:
             return SequenceProblem(
                 "too_late", 3,
                 f"{window} ({clinic.third_window_max_days} days after session 2). Later than "
                 "that needs a manager's override with a written reason.",
+                earliest, latest,
             )
     if number >= 4 and gap < clinic.third_window_min_days:
         return SequenceProblem(
             "too_soon", number,
             f"Session {number} can start from {day_label(earliest)} "
             f"({clinic.third_window_min_days} days after {prev}).",
+            earliest, latest,
         )
     return None
 
@@ -316,7 +326,7 @@ def _raise_sequence(plan, others, starts, *, subject, late_allowed, moving: str)
         return
     first = problems[0]
     if first.number == subject:
-        raise BookingRefused(first.message, code=first.code)
+        raise BookingRefused(first.message, code=first.code, earliest=first.earliest, latest=first.latest)
     affected = [s for s in others if s.number == first.number]
     booked = affected[0].local_start.date() if affected else None
     raise BookingRefused(

@@ -183,6 +183,7 @@ def test_third_session_on_day_20_is_refused_with_its_window(after_session_2, pra
     assert error.value.message == (
         "A third session can start from 17 March (21 days after session 2) to 24 March."
     )
+    assert (error.value.earliest, error.value.latest) == (dt.date(2026, 3, 17), dt.date(2026, 3, 24))
     assert not TreatmentSession.objects.filter(number=3).exists()
 
 
