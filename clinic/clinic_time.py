@@ -31,6 +31,12 @@ def at_local(day: dt.date, time: dt.time, tz: zoneinfo.ZoneInfo) -> dt.datetime:
     return aware
 
 
+def day_span(first: dt.date, last: dt.date, tz: zoneinfo.ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    """From local midnight starting `first` to local midnight ending `last`: the instants of
+    those calendar days in the clinic's zone (23 or 25 hours on a day the clocks change)."""
+    return at_local(first, dt.time.min, tz), at_local(last + dt.timedelta(days=1), dt.time.min, tz)
+
+
 def day_label(day: dt.date) -> str:
     """'14 March' (the year only when it is not obvious is left to the caller)."""
     return f"{day.day} {day:%B}"

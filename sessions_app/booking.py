@@ -241,6 +241,15 @@ def allowed_window(plan: TreatmentPlan, number: int, previous_start: dt.datetime
     return base + dt.timedelta(days=clinic.third_window_min_days), None
 
 
+def second_session_target(plan: TreatmentPlan, first_start: dt.datetime) -> tuple[dt.date, dt.date]:
+    """The usual 10-14-day target for session 2 (R4), which booking proposes first."""
+    base = local_date(first_start, plan.clinic.tz)
+    return (
+        base + dt.timedelta(days=plan.clinic.target_days_second_min),
+        base + dt.timedelta(days=plan.clinic.target_days_second_max),
+    )
+
+
 def _pair_problem(
     plan: TreatmentPlan, number: int, previous_start, start, *, late_allowed: bool
 ) -> SequenceProblem | None:
@@ -255,8 +264,7 @@ def _pair_problem(
     earliest, latest = allowed_window(plan, number, previous_start)
     gap = days_after(previous_start, start, clinic.tz)
     if number == 2 and gap < clinic.min_days_first_to_second:
-        target_from = prev_day + dt.timedelta(days=clinic.target_days_second_min)
-        target_to = prev_day + dt.timedelta(days=clinic.target_days_second_max)
+        target_from, target_to = second_session_target(plan, previous_start)
         return SequenceProblem(
             "too_soon", number,
             f"Session 2 can start from {day_label(earliest)} ({clinic.min_days_first_to_second} "

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from clinic.clinic_time import at_local
+from clinic.clinic_time import at_local, day_span
 from clinic.models import Clinic, Role
 from sessions_app import booking
 from sessions_app.models import (
@@ -39,8 +39,7 @@ def practitioners_at(clinic: Clinic) -> QuerySet:
 
 def day_bounds(clinic: Clinic, first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """Midnight starting `first` to midnight ending `last`, on the clinic's calendar."""
-    start = at_local(first, dt.time.min, clinic.tz)
-    return start, at_local(last + dt.timedelta(days=1), dt.time.min, clinic.tz)
+    return day_span(first, last, clinic.tz)
 
 
 def sessions_between(clinic: Clinic, first: dt.date, last: dt.date) -> QuerySet[TreatmentSession]:

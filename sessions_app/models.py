@@ -33,12 +33,6 @@ class TreatmentSessionQuerySet(models.QuerySet):
         """Live sessions sharing any instant with [starts_at, ends_at)."""
         return self.live().filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
 
-    def on_day(self, clinic: Clinic, day: dt.date) -> TreatmentSessionQuerySet:
-        """Sessions starting on a local calendar day of the clinic."""
-        start = dt.datetime.combine(day, dt.time.min, tzinfo=clinic.tz)
-        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=clinic.tz)
-        return self.filter(clinic=clinic, starts_at__gte=start, starts_at__lt=end)
-
 
 class TreatmentSession(models.Model):
     """One appointment of a plan, numbered 1..quoted within it.

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinic.access import get_clinic_for, get_plan_for, staff_clinics, staff_required
-from clinic.clinic_time import at_local, day_label_long, local_date
+from clinic.clinic_time import day_label_long, day_span, local_date
 from clinic.models import Clinic, Role, TreatmentPlan, staff_role
 from sessions_app import booking, worklists
 from sessions_app.billing import format_money, plan_bill
@@ -429,12 +429,8 @@ def _sessions_on(clinics: list[Clinic], days: dict[int, dt.date]) -> list[Treatm
     """Live sessions starting on each clinic's local day, in one query, with flags."""
     on_day = Q(pk__in=[])
     for clinic in clinics:
-        day = days[clinic.pk]
-        on_day |= Q(
-            clinic=clinic,
-            starts_at__gte=at_local(day, dt.time.min, clinic.tz),
-            starts_at__lt=at_local(day + dt.timedelta(days=1), dt.time.min, clinic.tz),
-        )
+        start, end = day_span(days[clinic.pk], days[clinic.pk], clinic.tz)
+        on_day |= Q(clinic=clinic, starts_at__gte=start, starts_at__lt=end)
     paid = Deposit.objects.filter(session=OuterRef("pk"), state=DepositState.PAID)
     return list(
         TreatmentSession.objects.filter(on_day, status__in=LIVE_STATUSES)

@@ -20,7 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from clinic.access import staff_clinics
-from clinic.clinic_time import at_local, local_date
+from clinic.clinic_time import day_span, local_date
 from clinic.models import Clinic, Role, TreatmentPlan, staff_role
 from sessions_app import photos
 from sessions_app.models import (
@@ -183,11 +183,8 @@ def sessions_for_days(user, *, everyone: bool, days: int = 2) -> list[TreatmentS
     window = Q(pk__in=[])
     for clinic in clinics:
         today = local_date(now, clinic.tz)
-        window |= Q(
-            clinic=clinic,
-            starts_at__gte=at_local(today, dt.time.min, clinic.tz),
-            starts_at__lt=at_local(today + dt.timedelta(days=days), dt.time.min, clinic.tz),
-        )
+        start, end = day_span(today, today + dt.timedelta(days=days - 1), clinic.tz)
+        window |= Q(clinic=clinic, starts_at__gte=start, starts_at__lt=end)
     sessions = (
         TreatmentSession.objects.filter(window)
         .exclude(status=SessionStatus.CANCELLED)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.utils import timezone
 
-from clinic.clinic_time import at_local, local_date
+from clinic.clinic_time import at_local, day_span, local_date
 from clinic.models import Clinic, TreatmentPlan
 from sessions_app import booking
 from sessions_app.booking import BookingRefused
@@ -78,11 +78,7 @@ def window(plan: TreatmentPlan, number: int) -> Proposal:
     proposal.previous = previous
     proposal.earliest, proposal.latest = booking.allowed_window(plan, number, previous.starts_at)
     if number == 2:
-        base = local_date(previous.starts_at, clinic.tz)
-        proposal.target = (
-            base + dt.timedelta(days=clinic.target_days_second_min),
-            base + dt.timedelta(days=clinic.target_days_second_max),
-        )
+        proposal.target = booking.second_session_target(plan, previous.starts_at)
     return proposal
 
 
@@ -167,8 +163,7 @@ def _ordered(proposal: Proposal) -> Proposal:
 
 def _busy(plan: TreatmentPlan, practitioner, clinic: Clinic, first: dt.date, last: dt.date):
     """(start, end) of the practitioner's and the client's live sessions in the days tried."""
-    start = at_local(first, dt.time.min, clinic.tz)
-    end = at_local(last + dt.timedelta(days=1), dt.time.min, clinic.tz)
+    start, end = day_span(first, last, clinic.tz)
     return list(
         TreatmentSession.objects.live()
         .filter(Q(practitioner=practitioner) | Q(client_id=plan.client_id))
