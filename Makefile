@@ -37,8 +37,9 @@ run: venv node
 # The tests use plain static storage, so collectstatic runs once with production's manifest
 # storage: a CSS url() to a missing file fails there; the check before it fails when a
 # STATICFILES_DIRS folder (node_modules/...) is missing, which collectstatic only warns about.
-test: export DATABASE_URL := postgres://postgres@127.0.0.1:5432/pigment
-test: export REDIS_URL := redis://127.0.0.1:6379/0
+# Both can be overridden (another database name or Redis db number) to run two suites at once.
+test: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pigment
+test: export REDIS_URL ?= redis://127.0.0.1:6379/0
 test: export DJANGO_SETTINGS_MODULE := clinic.settings
 test: venv node
 	bash scripts/services.sh

@@ -407,3 +407,7 @@ class SlotRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Slot request for {self.plan.client} ({self.get_status_display()})"
+
+
+# The audit trail lives in its own module; imported here so that Django registers the model.
+from clinic.audit import AuditEvent  # noqa: E402,F401

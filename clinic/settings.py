@@ -239,6 +239,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
+# Behind a reverse proxy, the META key of the header holding the client's address (e.g.
+# HTTP_X_FORWARDED_FOR); empty (the default) trusts only REMOTE_ADDR. Used by the audit trail.
+TRUSTED_PROXY_IP_HEADER = env.str("TRUSTED_PROXY_IP_HEADER", default="")
+
 AUTHENTICATION_BACKENDS = [
     "clinic.auth_backends.EmailOrUsernameBackend",
     "clinic.permissions.RolePermissionBackend",

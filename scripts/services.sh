@@ -54,9 +54,14 @@ if [ "$("${PSQL[@]}" -c "select rolsuper or rolcreatedb from pg_roles where roln
     "${PSQL[@]}" -c 'alter role postgres createdb'
 fi
 # The development database named in `make test`'s DATABASE_URL (makemigrations --check
-# connects to it); the tests themselves run in pytest-django's own test_pigment.
-if [ -z "$("${PSQL[@]}" -c "select 1 from pg_database where datname = 'pigment'")" ]; then
-    "${PSQL[@]}" -c 'create database pigment'
+# connects to it); the tests themselves run in pytest-django's own test_<name>.
+dbname=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/pigment}
+dbname=${dbname##*/}; dbname=${dbname%%\?*}
+if ! [[ $dbname =~ ^[a-z_][a-z0-9_]*$ ]]; then
+    echo "services.sh: unexpected database name '$dbname' in DATABASE_URL" >&2; exit 1
+fi
+if [ -z "$("${PSQL[@]}" -c "select 1 from pg_database where datname = '$dbname'")" ]; then
+    "${PSQL[@]}" -c "create database $dbname"
 fi
 
 # --- Redis --------------------------------------------------------------------------------

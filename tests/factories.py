@@ -106,3 +106,9 @@ def make_session(
         ends_at=starts_at + dt.timedelta(minutes=minutes), status=status,
         booked_by=booked_by or practitioner, **fields,
     )
+
+
+def sign_in(client, user) -> None:
+    """Sign a Django test client in as `user` with every factor satisfied. The whole suite
+    signs people in through this (never a bare `force_login` for staff)."""
+    client.force_login(user)

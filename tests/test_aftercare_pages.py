@@ -14,7 +14,7 @@ from django.utils import timezone
 from aftercare.models import Reminder, ReminderStatus, ScheduleStep
 from sessions_app.models import SessionStatus
 from tests import aftercare_fixtures as fx
-from tests.factories import make_client, make_plan, make_portal_user, make_session
+from tests.factories import make_client, make_plan, make_portal_user, make_session, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,7 @@ PAGES = ["aftercare:outbox", "aftercare:client_messages"]
 @pytest.mark.parametrize("name", PAGES)
 @pytest.mark.parametrize("role", ["front_desk", "manager"])
 def test_front_desk_and_managers_see_the_messages(client, urls, name, role, request, failed):
-    client.force_login(request.getfixturevalue(role))
+    sign_in(client, request.getfixturevalue(role))
     response = client.get(urls[name])
     assert response.status_code == 200
     assert "Aftercare instructions" in response.text
@@ -74,13 +74,13 @@ def test_front_desk_and_managers_see_the_messages(client, urls, name, role, requ
 
 @pytest.mark.parametrize("name", PAGES)
 def test_practitioners_are_refused(client, urls, name, practitioner):
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     assert client.get(urls[name]).status_code == 403
 
 
 @pytest.mark.parametrize("name", PAGES)
 def test_clients_are_refused(client, urls, name, client_):
-    client.force_login(make_portal_user(client_))
+    sign_in(client, make_portal_user(client_))
     assert client.get(urls[name]).status_code == 403
 
 
@@ -92,12 +92,12 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, urls, name):
 
 
 def test_another_clinics_staff_get_404_for_this_clinics_client(client, urls, outsider):
-    client.force_login(outsider)
+    sign_in(client, outsider)
     assert client.get(urls["aftercare:client_messages"]).status_code == 404
 
 
 def test_another_clinics_staff_see_their_own_outbox_without_this_clinics_messages(client, urls, outsider):
-    client.force_login(outsider)
+    sign_in(client, outsider)
     response = client.get(urls["aftercare:outbox"])
     assert response.status_code == 200
     assert "Carl Client" not in response.text
@@ -106,13 +106,13 @@ def test_another_clinics_staff_see_their_own_outbox_without_this_clinics_message
 
 def test_resend_is_post_only_and_scoped(client, failed, front_desk, practitioner, outsider, client_):
     url = reverse("aftercare:resend", args=[failed.pk])
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     assert client.get(url).status_code == 405
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     assert client.post(url).status_code == 403
-    client.force_login(make_portal_user(client_))
+    sign_in(client, make_portal_user(client_))
     assert client.post(url).status_code == 403
-    client.force_login(outsider)
+    sign_in(client, outsider)
     assert client.post(url).status_code == 404
     client.logout()
     assert client.post(url).status_code == 302
@@ -127,7 +127,7 @@ def test_resend_is_post_only_and_scoped(client, failed, front_desk, practitioner
 def test_sending_a_failed_message_again_sends_it_and_says_so(
     client, failed, role, request, eager, django_capture_on_commit_callbacks
 ):
-    client.force_login(request.getfixturevalue(role))
+    sign_in(client, request.getfixturevalue(role))
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("aftercare:resend", args=[failed.pk]), follow=True)
     assert response.status_code == 200
@@ -140,7 +140,7 @@ def test_sending_a_failed_message_again_sends_it_and_says_so(
 
 def test_a_message_that_is_not_failed_cannot_be_sent_again(client, client_, practitioner, front_desk):
     [sent] = add_messages(client_, practitioner, 1)
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     response = client.post(reverse("aftercare:resend", args=[sent.pk]), follow=True)
     assert "only a failed message can be sent again" in response.text
     sent.refresh_from_db()
@@ -150,7 +150,7 @@ def test_a_message_that_is_not_failed_cannot_be_sent_again(client, client_, prac
 def test_a_message_for_a_cancelled_session_is_not_sent_again(client, failed, front_desk):
     failed.session.status = SessionStatus.CANCELLED
     failed.session.save()
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     response = client.post(reverse("aftercare:resend", args=[failed.pk]), follow=True)
     assert "cannot be sent any more" in response.text
     failed.refresh_from_db()
@@ -159,7 +159,7 @@ def test_a_message_for_a_cancelled_session_is_not_sent_again(client, failed, fro
 
 def test_the_client_page_shows_consents_and_an_empty_state(client, clinic, front_desk):
     quiet = make_client(clinic, email_consent=False, first_name="Quinn", last_name="Quiet")
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     response = client.get(reverse("aftercare:client_messages", args=[quiet.pk]))
     assert "None: no messages are sent" in response.text
     assert "No messages yet." in response.text
@@ -167,7 +167,7 @@ def test_the_client_page_shows_consents_and_an_empty_state(client, clinic, front
 
 def test_the_outbox_filters_by_status(client, client_, practitioner, front_desk, failed):
     add_messages(client_, practitioner, 2)
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     response = client.get(reverse("aftercare:outbox"), {"status": "sent"})
     assert response.context["page"].paginator.count == 2
     assert client.get(reverse("aftercare:outbox"), {"status": "bogus"}).context["status"] == "failed"
@@ -179,7 +179,7 @@ def test_lists_take_the_same_queries_for_few_and_many_messages(
 ):
     url = {"aftercare:outbox": reverse("aftercare:outbox"),
            "aftercare:client_messages": reverse("aftercare:client_messages", args=[client_.pk])}[name]
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     add_messages(client_, practitioner, 2, status=ReminderStatus.FAILED)
     with django_assert_max_num_queries(12) as few:
         client.get(url)
@@ -193,7 +193,7 @@ def test_lists_take_the_same_queries_for_few_and_many_messages(
 
 
 def test_managers_edit_the_schedule_in_the_admin(client, manager):
-    client.force_login(manager)
+    sign_in(client, manager)
     assert client.get(reverse("admin:aftercare_schedulestep_changelist")).status_code == 200
     step = ScheduleStep.objects.get(kind="aftercare_reminder")
     url = reverse("admin:aftercare_schedulestep_change", args=[step.pk])
@@ -207,7 +207,7 @@ def test_managers_edit_the_schedule_in_the_admin(client, manager):
 
 
 def test_the_front_desk_reads_the_schedule_but_cannot_change_it(client, front_desk):
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     step = ScheduleStep.objects.get(kind="aftercare_reminder")
     assert client.get(reverse("admin:aftercare_schedulestep_changelist")).status_code == 200
     url = reverse("admin:aftercare_schedulestep_change", args=[step.pk])
@@ -216,15 +216,15 @@ def test_the_front_desk_reads_the_schedule_but_cannot_change_it(client, front_de
 
 
 def test_practitioners_have_no_aftercare_admin(client, practitioner):
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     assert client.get(reverse("admin:aftercare_schedulestep_changelist")).status_code == 403
     assert client.get(reverse("admin:aftercare_reminder_changelist")).status_code == 403
 
 
 def test_the_outbox_in_the_admin_is_read_only_and_scoped(client, front_desk, outsider, failed):
-    client.force_login(outsider)
+    sign_in(client, outsider)
     assert "Connection refused" not in client.get(reverse("admin:aftercare_reminder_changelist")).text
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     listing = client.get(reverse("admin:aftercare_reminder_changelist"))
     assert listing.status_code == 200 and "aftercare_instructions" in listing.text
     assert client.post(reverse("admin:aftercare_reminder_change", args=[failed.pk]), {}).status_code == 403

@@ -17,6 +17,7 @@ from sessions_app import booking
 from sessions_app.booking import BookingRefused
 from sessions_app.models import SessionStatus, TreatmentSession
 from tests.conftest import CHICAGO
+from tests.factories import sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,7 +80,7 @@ def test_check_booking_runs_every_rule_without_writing(plan, practitioner, front
 def test_the_admin_books_through_the_service_and_shows_its_refusal(
     client, plan, practitioner, front_desk
 ):
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     url = reverse("admin:sessions_app_treatmentsession_add")
     form = {
         "plan": plan.pk, "practitioner": practitioner.pk, "override_reason": "",
@@ -107,7 +108,7 @@ def test_admin_actions_apply_the_rules(client, clinic, practitioner, front_desk)
     no_paperwork = make_plan(make_client(clinic, paperwork_completed_at=None))
     session = booking.book_session(plan=no_paperwork, starts_at=chicago(3, 3),
                                    practitioner=practitioner, by=front_desk)
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     response = client.post(
         reverse("admin:sessions_app_treatmentsession_changelist"),
         {"action": "check_in_session_action", "_selected_action": [session.pk]}, follow=True,

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from sessions_app import booking
-from tests.factories import make_portal_user
+from tests.factories import make_portal_user, sign_in
 from tests.frontdesk_fixtures import chicago
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
@@ -64,20 +64,20 @@ def fetch(client, method: str, url: str):
 @pytest.mark.parametrize("role", ["front_desk", "manager"])
 @pytest.mark.parametrize("name,kind,method", PAGES, ids=IDS)
 def test_front_desk_and_managers_reach_every_page(client, request, booked, role, name, kind, method):
-    client.force_login(request.getfixturevalue(role))
+    sign_in(client, request.getfixturevalue(role))
     response = fetch(client, method, url_for(name, kind, booked))
     assert response.status_code == 200
 
 
 @pytest.mark.parametrize("name,kind,method", PAGES, ids=IDS)
 def test_practitioners_get_403(client, practitioner, booked, name, kind, method):
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     assert fetch(client, method, url_for(name, kind, booked)).status_code == 403
 
 
 @pytest.mark.parametrize("name,kind,method", PAGES, ids=IDS)
 def test_clients_of_the_portal_get_403(client, booked, name, kind, method):
-    client.force_login(make_portal_user(booked.client))
+    sign_in(client, make_portal_user(booked.client))
     assert fetch(client, method, url_for(name, kind, booked)).status_code == 403
 
 
@@ -91,18 +91,18 @@ def test_anonymous_users_are_sent_to_sign_in(client, booked, name, kind, method)
 
 @pytest.mark.parametrize("name,kind,method", OBJECT_PAGES, ids=[n.split(":")[1] for n, _, _ in OBJECT_PAGES])
 def test_staff_of_another_clinic_get_404_for_this_clinics_rows(client, outsider, booked, name, kind, method):
-    client.force_login(outsider)
+    sign_in(client, outsider)
     assert fetch(client, method, url_for(name, kind, booked)).status_code == 404
 
 
 def test_staff_of_another_clinic_get_404_for_this_clinics_calendar(client, outsider, booked):
-    client.force_login(outsider)
+    sign_in(client, outsider)
     response = client.get(reverse("frontdesk:calendar"), {"clinic": booked.clinic_id})
     assert response.status_code == 404
 
 
 def test_staff_of_another_clinic_never_see_this_clinics_clients_or_sessions(client, outsider, booked):
-    client.force_login(outsider)
+    sign_in(client, outsider)
     listing = client.get(reverse("frontdesk:client_list"), {"q": booked.client.first_name})
     assert list(listing.context["page"].object_list) == []
     assert booked.client.email not in listing.content.decode()
@@ -112,7 +112,7 @@ def test_staff_of_another_clinic_never_see_this_clinics_clients_or_sessions(clie
 
 
 def test_posts_that_change_sessions_are_refused_to_practitioners(client, practitioner, booked):
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     for name in ("frontdesk:session_check_in", "frontdesk:session_no_show", "frontdesk:session_cancel"):
         assert client.post(reverse(name, args=[booked.pk])).status_code == 403
     booked.refresh_from_db()

@@ -14,7 +14,7 @@ from django.urls import reverse
 from clinic.models import Role
 from sessions_app import booking, slots
 from sessions_app.models import DepositState, SessionStatus, TreatmentSession
-from tests.factories import make_client, make_clinic, make_plan, make_session, make_staff
+from tests.factories import make_client, make_clinic, make_plan, make_session, make_staff, sign_in
 from tests.frontdesk_fixtures import (
     booking_post,
     chicago,
@@ -29,7 +29,7 @@ db = pytest.mark.django_db
 
 @pytest.fixture
 def desk(client, front_desk):
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     return client
 
 
@@ -179,7 +179,7 @@ def test_a_late_third_session_needs_a_managers_written_reason(
     assert "Later than that needs a manager&#x27;s override with a written reason." in html
     assert not TreatmentSession.objects.filter(plan=plan, number=3).exists()
 
-    client.force_login(manager)
+    sign_in(client, manager)
     assert 'name="override_reason"' in client.get(book_url(plan)).content.decode()
     assert client.post(book_url(plan), booking_post(practitioner, "2026-03-26")).status_code == 200
     response = client.post(book_url(plan), late)
@@ -418,7 +418,7 @@ def test_two_desks_booking_the_same_slot_at_once_one_gets_it_the_other_a_clear_m
 
     def book(user, plan):
         web = WebClient()
-        web.force_login(user)
+        sign_in(web, user)
         try:
             barrier.wait()
             response = web.post(book_url(plan), booking_post(pat, "2026-03-04", "10:00"))

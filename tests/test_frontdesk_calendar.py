@@ -13,7 +13,7 @@ from clinic.models import Role
 from sessions_app import booking
 from sessions_app.calendar import sessions_between
 from sessions_app.models import SessionStatus
-from tests.factories import make_client, make_plan, make_session, make_staff
+from tests.factories import make_client, make_plan, make_session, make_staff, sign_in
 from tests.frontdesk_fixtures import chicago
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
@@ -23,7 +23,7 @@ CALENDAR = reverse("frontdesk:calendar")
 
 @pytest.fixture
 def desk(client, front_desk):
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     return client
 
 
@@ -150,7 +150,7 @@ def test_daylight_saving_does_not_move_sessions_on_the_calendar(desk, clinic, pr
 
 def test_a_manager_sees_the_calendar_of_each_of_their_clinics(client, clinic, other_clinic):
     both = make_staff(Role.MANAGER, clinic, clinics=[other_clinic])
-    client.force_login(both)
+    sign_in(client, both)
     response = client.get(CALENDAR, {"clinic": other_clinic.pk, "date": "2026-03-03"})
     assert response.context["clinic"] == other_clinic
     assert "Europe/London" in response.content.decode()
@@ -185,7 +185,7 @@ def _fill_day(clinic, front_desk, practitioners, count: int, *, first_slot: int 
 @pytest.mark.parametrize("view", ["day", "week"])
 def test_the_calendar_costs_the_same_queries_for_5_or_200_sessions(client, clinic, front_desk, view):
     practitioners = [make_staff("practitioner", clinic) for _ in range(10)]
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
 
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:
@@ -205,7 +205,7 @@ def test_the_start_page_lists_today_and_costs_the_same_queries_for_5_or_50_sessi
     client, clinic, front_desk
 ):
     practitioners = [make_staff("practitioner", clinic) for _ in range(5)]
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
 
     def today() -> tuple[int, str]:
         with CaptureQueriesContext(connection) as queries:

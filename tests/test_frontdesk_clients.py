@@ -14,7 +14,7 @@ from clinic.models import Client
 from sessions_app import booking
 from sessions_app import models as session_models
 from sessions_app.models import SessionStatus
-from tests.factories import make_client, make_plan, make_session
+from tests.factories import make_client, make_plan, make_session, sign_in
 from tests.frontdesk_fixtures import chicago, pay_deposit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
@@ -25,7 +25,7 @@ NEW = reverse("frontdesk:client_create")
 
 @pytest.fixture
 def desk(client, front_desk):
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     return client
 
 
@@ -93,7 +93,7 @@ def test_an_empty_search_says_so_and_offers_a_new_client(desk, people):
 def test_the_client_list_costs_the_same_queries_for_5_or_200_clients(
     client, clinic, front_desk, practitioner
 ):
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
 
     def add(count: int, offset: int) -> None:
         for n in range(offset, offset + count):

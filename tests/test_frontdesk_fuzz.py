@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from clinic.models import Client, QuoteAmendment, TreatmentPlan
 from sessions_app import booking
 from sessions_app.models import Deposit, TreatmentSession
-from tests.factories import make_client, make_clinic, make_plan, make_staff
+from tests.factories import make_client, make_clinic, make_plan, make_staff, sign_in
 from tests.frontdesk_fixtures import chicago, session_one_done
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
@@ -52,7 +52,7 @@ def either(*values):
 
 @pytest.fixture
 def desk(client, front_desk):
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     return client
 
 

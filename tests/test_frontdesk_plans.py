@@ -9,6 +9,7 @@ from django.urls import reverse
 from clinic.models import PlanStatus, QuoteAmendment, TreatmentPlan
 from sessions_app import booking
 from sessions_app.models import SessionStatus
+from tests.factories import sign_in
 from tests.frontdesk_fixtures import chicago, pay_deposit, session_one_done, sessions_one_and_two_done
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
@@ -16,7 +17,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 @pytest.fixture
 def desk(client, front_desk):
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     return client
 
 

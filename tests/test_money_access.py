@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from tests import money_fixtures
-from tests.factories import make_portal_user
+from tests.factories import make_portal_user, sign_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
@@ -37,7 +37,7 @@ ALL = PLAN_PAGES + DEPOSIT_PAGES + LISTS
 @pytest.mark.parametrize("name", ALL)
 @pytest.mark.parametrize("role", ["front_desk", "manager"])
 def test_front_desk_and_managers_of_the_clinic_open_every_money_page(client, urls, name, role, request):
-    client.force_login(request.getfixturevalue(role))
+    sign_in(client, request.getfixturevalue(role))
     response = client.get(urls[name])
     assert response.status_code == 200
     assert "Content-Security-Policy" in response.headers
@@ -45,13 +45,13 @@ def test_front_desk_and_managers_of_the_clinic_open_every_money_page(client, url
 
 @pytest.mark.parametrize("name", ALL)
 def test_practitioners_are_refused_every_money_page(client, urls, name, practitioner):
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     assert client.get(urls[name]).status_code == 403
 
 
 @pytest.mark.parametrize("name", ALL)
 def test_clients_are_refused_every_money_page(client, urls, name, client_):
-    client.force_login(make_portal_user(client_))
+    sign_in(client, make_portal_user(client_))
     assert client.get(urls[name]).status_code == 403
 
 
@@ -64,7 +64,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, urls, name):
 
 @pytest.mark.parametrize("name", PLAN_PAGES + DEPOSIT_PAGES)
 def test_another_clinics_staff_get_404_for_this_clinics_plans_and_deposits(client, urls, name, outsider):
-    client.force_login(outsider)
+    sign_in(client, outsider)
     assert client.get(urls[name]).status_code == 404
 
 
@@ -72,7 +72,7 @@ def test_another_clinics_staff_get_404_for_this_clinics_plans_and_deposits(clien
 def test_another_clinics_staff_see_their_own_lists_without_this_clinics_clients(
     client, urls, name, outsider, waiting_plan
 ):
-    client.force_login(outsider)
+    sign_in(client, outsider)
     response = client.get(urls[name])
     assert response.status_code == 200
     assert waiting_plan.client.last_name not in response.content.decode()
@@ -82,7 +82,7 @@ def test_another_clinics_staff_see_their_own_lists_without_this_clinics_clients(
 def test_filtering_by_a_clinic_the_user_does_not_work_at_is_a_404(
     client, urls, name, front_desk, other_clinic
 ):
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     assert client.get(urls[name], {"clinic": other_clinic.pk}).status_code == 404
 
 
@@ -91,11 +91,11 @@ def test_deposit_actions_are_post_only_and_scoped(
     client, paid_deposit, action, manager, outsider, practitioner
 ):
     url = reverse(action, args=[paid_deposit.pk])
-    client.force_login(manager)
+    sign_in(client, manager)
     assert client.get(url).status_code == 405
-    client.force_login(outsider)
+    sign_in(client, outsider)
     assert client.post(url, {"refund-reason": "x", "forfeit-reason": "x"}).status_code == 404
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     assert client.post(url, {"refund-reason": "x", "forfeit-reason": "x"}).status_code == 403
     client.logout()
     assert client.post(url).status_code == 302

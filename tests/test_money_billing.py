@@ -10,7 +10,7 @@ from clinic.models import TreatmentPlan
 from sessions_app import booking
 from sessions_app.billing import format_money, plan_bill, with_bill
 from tests import money_fixtures
-from tests.factories import make_client, make_plan
+from tests.factories import make_client, make_plan, sign_in
 from tests.money_fixtures import chicago
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
@@ -117,7 +117,7 @@ def test_the_bill_page_shows_every_line(client, front_desk, waiting_plan, paid_d
     pay(waiting_plan, "1200.00", front_desk)
     refunded = booking.record_deposit(plan=waiting_plan, amount=Decimal("50.00"), by=manager)
     booking.refund_deposit(deposit=refunded, by=manager)
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     page = client.get(reverse("money:plan_bill", args=[waiting_plan.pk])).content.decode()
     assert "Carla Waiting" in page
     assert "$2,400.00" in page  # price
@@ -131,12 +131,12 @@ def test_the_bill_page_shows_every_line(client, front_desk, waiting_plan, paid_d
 def test_the_bill_page_says_when_a_plan_is_paid_in_full(client, front_desk, client_):
     plan = make_plan(client_, price=Decimal("300.00"))
     pay(plan, "300.00", front_desk)
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     assert "Paid in full." in client.get(reverse("money:plan_bill", args=[plan.pk])).content.decode()
 
 
 def test_the_bill_page_has_an_empty_state_for_deposits_and_payments(client, front_desk, plan):
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     page = client.get(reverse("money:plan_bill", args=[plan.pk])).content.decode()
     assert "No deposit yet." in page and "No payment recorded yet." in page
 
@@ -144,7 +144,7 @@ def test_the_bill_page_has_an_empty_state_for_deposits_and_payments(client, fron
 def test_the_bill_page_costs_the_same_queries_with_many_rows(
     client, front_desk, waiting_plan, django_assert_max_num_queries
 ):
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     url = reverse("money:plan_bill", args=[waiting_plan.pk])
     client.get(url)
     with django_assert_max_num_queries(14) as few:

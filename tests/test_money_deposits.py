@@ -13,6 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from sessions_app import booking
 from sessions_app.models import Deposit, DepositState, SessionStatus
 from tests import money_fixtures
+from tests.factories import sign_in
 from tests.money_fixtures import chicago
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
@@ -34,7 +35,7 @@ def deposit_form(client, plan, **extra):
 
 @pytest.fixture
 def desk(client, front_desk):
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     return client
 
 
@@ -125,7 +126,7 @@ def test_two_tabs_opened_on_the_same_plan_record_one_deposit(desk, waiting_plan,
     url = reverse("money:take_deposit", args=[waiting_plan.pk])
     first_tab = deposit_form(desk, waiting_plan)
     other = Client()
-    other.force_login(manager)
+    sign_in(other, manager)
     second_tab = deposit_form(other, waiting_plan, amount="120.00")  # another desk, same moment
     assert first_tab["idempotency_key"] == second_tab["idempotency_key"]
     desk.post(url, first_tab)
@@ -144,7 +145,7 @@ def test_once_money_is_recorded_a_fresh_form_can_record_the_next_deposit(desk, w
 def test_two_requests_at_the_same_moment_record_one_deposit(waiting_plan, front_desk):
     url = reverse("money:take_deposit", args=[waiting_plan.pk])
     browser = Client()
-    browser.force_login(front_desk)
+    sign_in(browser, front_desk)
     data = deposit_form(browser, waiting_plan)
     start = threading.Barrier(2)
     statuses = []
@@ -152,7 +153,7 @@ def test_two_requests_at_the_same_moment_record_one_deposit(waiting_plan, front_
     def submit():
         try:
             tab = Client()
-            tab.force_login(front_desk)
+            sign_in(tab, front_desk)
             start.wait()
             statuses.append(tab.post(url, data).status_code)
         finally:
@@ -216,7 +217,7 @@ def test_a_form_without_its_key_records_nothing_and_asks_to_start_again(desk, wa
 
 
 def test_a_manager_refunds_a_held_deposit_and_the_history_says_who(client, manager, paid_deposit):
-    client.force_login(manager)
+    sign_in(client, manager)
     response = client.post(reverse("money:refund_deposit", args=[paid_deposit.pk]),
                            {"refund-reason": "Client moved away"}, follow=True)
     paid_deposit.refresh_from_db()
@@ -247,7 +248,7 @@ def test_a_deposit_holding_a_booked_session_is_not_refunded_and_the_page_says_wh
     client, manager, paid_deposit, waiting_plan, practitioner, front_desk
 ):
     booking.book_session(plan=waiting_plan, starts_at=chicago(3, 4), practitioner=practitioner, by=front_desk)
-    client.force_login(manager)
+    sign_in(client, manager)
     detail = client.get(reverse("money:deposit_detail", args=[paid_deposit.pk])).content.decode()
     assert "cancel that booking first to refund it" in detail
     response = client.post(reverse("money:refund_deposit", args=[paid_deposit.pk]), {"refund-reason": "x"})
@@ -260,7 +261,7 @@ def test_a_deposit_holding_a_booked_session_is_not_refunded_and_the_page_says_wh
 def test_only_a_manager_forfeits_and_only_with_a_reason(client, desk, manager, paid_deposit):
     url = reverse("money:forfeit_deposit", args=[paid_deposit.pk])
     assert desk.post(url, {"forfeit-reason": "no-show"}).status_code == 403
-    client.force_login(manager)
+    sign_in(client, manager)
     refused = client.post(url, {"forfeit-reason": "  "})
     assert "Say why the deposit is forfeited." in refused.content.decode()
     paid_deposit.refresh_from_db()
@@ -271,7 +272,7 @@ def test_only_a_manager_forfeits_and_only_with_a_reason(client, desk, manager, p
 
 
 def test_refunding_twice_says_the_deposit_is_already_refunded(client, manager, paid_deposit):
-    client.force_login(manager)
+    sign_in(client, manager)
     url = reverse("money:refund_deposit", args=[paid_deposit.pk])
     client.post(url, {"refund-reason": ""})
     again = client.post(url, {"refund-reason": ""})

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from sessions_app.models import Payment
 from tests import money_fixtures
+from tests.factories import sign_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
@@ -19,7 +20,7 @@ waiting_plan = money_fixtures.waiting_plan
 
 @pytest.fixture
 def desk(client, front_desk):
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     return client
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from sessions_app import booking
 from tests import money_fixtures
+from tests.factories import sign_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
@@ -19,7 +20,7 @@ waiting_plan = money_fixtures.waiting_plan
 
 @pytest.fixture
 def desk(client, front_desk):
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     return client
 
 
@@ -57,7 +58,7 @@ def test_no_receipt_is_emailed_to_a_client_who_did_not_agree_to_email(desk, paid
 
 def test_a_refund_gets_a_refund_receipt(client, manager, paid_deposit):
     booking.refund_deposit(deposit=paid_deposit, by=manager, reason="moved")
-    client.force_login(manager)
+    sign_in(client, manager)
     page = client.get(reverse("money:deposit_receipt", args=[paid_deposit.pk])).content.decode()
     assert "Deposit refund receipt" in page and "Refunded: $100.00 was returned." in page
 

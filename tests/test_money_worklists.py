@@ -18,7 +18,7 @@ from sessions_app import booking, worklists
 from sessions_app.models import SessionStatus
 from tests import money_fixtures
 from tests.conftest import LONDON
-from tests.factories import make_client, make_plan, make_session, make_staff
+from tests.factories import make_client, make_plan, make_session, make_staff, sign_in
 from tests.money_fixtures import chicago, plan_after_session_2
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
@@ -29,7 +29,7 @@ waiting_plan = money_fixtures.waiting_plan
 
 @pytest.fixture
 def desk(client, front_desk):
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     return client
 
 
@@ -108,7 +108,7 @@ def test_the_window_is_counted_on_the_clinics_calendar_across_daylight_saving(
     plan_after_session_2(other_clinic, pract, session_2=dt.datetime(2026, 3, 1, 23, 30, tzinfo=LONDON))
     [row] = worklists.third_session_rows(worklists.third_session_due([other_clinic]))
     assert (row.opens, row.closes) == (dt.date(2026, 3, 22), dt.date(2026, 3, 29))
-    desk.force_login(london_desk)
+    sign_in(desk, london_desk)
     assert "22 Mar – 29 Mar 2026" in rows_of(desk.get(reverse("money:worklist_third_session")))[0]
 
 
@@ -195,7 +195,7 @@ def test_a_user_at_two_clinics_sees_both_and_can_filter_by_one(client, clinic, o
     both = make_staff("front_desk", clinic, clinics=[other_clinic])
     plan_after_session_2(clinic, last_name="InChicago")
     plan_after_session_2(other_clinic, make_staff("practitioner", other_clinic), last_name="InLondon")
-    client.force_login(both)
+    sign_in(client, both)
     url = reverse("money:worklist_third_session")
     everything = " ".join(rows_of(client.get(url)))
     assert "InChicago" in everything and "InLondon" in everything
@@ -341,7 +341,7 @@ def test_the_day_sheet_uses_each_clinics_own_tomorrow(client, clinic, other_clin
                  starts_at=dt.datetime(2026, 3, 3, 9, tzinfo=LONDON), practitioner=london_pract)
     make_session(make_plan(make_client(clinic, last_name="Chicagoan")), number=1,
                  starts_at=chicago(3, 3, 9), practitioner=practitioner)
-    client.force_login(both)
+    sign_in(client, both)
     text = html.unescape(client.get(reverse("money:day_sheet")).content.decode())
     assert text.index("Chicagoan") < text.index("London <span") < text.index("Londoner")
     assert "09:00–12:00" in text.split("London <span")[1]

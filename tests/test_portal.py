@@ -22,6 +22,7 @@ from tests.factories import (
     make_portal_user,
     make_session,
     make_staff,
+    sign_in,
 )
 
 pytestmark = pytest.mark.django_db
@@ -53,8 +54,8 @@ def between_2_and_3(clinic, practitioner, clock):
     return plan
 
 
-def sign_in(client, plan):
-    client.force_login(plan.client.user)
+def sign_in_client_of(client, plan):
+    sign_in(client, plan.client.user)
 
 
 # --------------------------------------------------------------------------- invitation
@@ -68,7 +69,7 @@ def on_commit(django_capture_on_commit_callbacks):
 
 def test_an_invitation_sets_a_password_once_and_signs_the_client_in(client, clinic, front_desk, on_commit):
     jo = make_client(clinic, first_name="Jo", email="jo@example.com")
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     with on_commit():
         response = client.post(reverse("portal:invite", args=[jo.pk]), {"next": "/"})
     assert response.status_code == 302
@@ -95,7 +96,7 @@ def test_an_invitation_sets_a_password_once_and_signs_the_client_in(client, clin
 
 def test_invitations_expire_and_a_new_one_replaces_the_old(client, clinic, front_desk, on_commit):
     jo = make_client(clinic, email="jo@example.com")
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     for _ in range(2):
         with on_commit():
             client.post(reverse("portal:invite", args=[jo.pk]))
@@ -109,9 +110,9 @@ def test_invitations_expire_and_a_new_one_replaces_the_old(client, clinic, front
 
 def test_only_the_clients_clinic_front_desk_or_manager_can_invite(client, client_, practitioner, outsider):
     url = reverse("portal:invite", args=[client_.pk])
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     assert client.post(url).status_code == 403
-    client.force_login(outsider)
+    sign_in(client, outsider)
     assert client.post(url).status_code == 404
     client.logout()
     assert client.post(url).status_code == 302 and not mail.outbox
@@ -132,7 +133,7 @@ def test_a_client_signs_in_with_their_email_address(client, between_2_and_3):
 
 
 def test_the_aftercare_window_comes_first_while_it_is_open(client, between_2_and_3):
-    sign_in(client, between_2_and_3)
+    sign_in_client_of(client, between_2_and_3)
     page = client.get(reverse("portal:home")).content.decode()
     assert "day 2 of 4" in page
     assert "until <strong>Saturday 14 March, 5 pm</strong>; no swimming or heavy sweating" in page
@@ -142,20 +143,20 @@ def test_the_aftercare_window_comes_first_while_it_is_open(client, between_2_and
 
 def test_after_the_window_closes_the_client_sees_all_clear(client, between_2_and_3, clock):
     clock.move_to(chicago(3, 14, 18))
-    sign_in(client, between_2_and_3)
+    sign_in_client_of(client, between_2_and_3)
     page = client.get(reverse("portal:home")).content.decode()
     assert "aftercare-now" not in page and "All clear" in page
 
 
 def test_the_third_session_window_and_deposit_are_shown(client, between_2_and_3):
-    sign_in(client, between_2_and_3)
+    sign_in_client_of(client, between_2_and_3)
     page = client.get(reverse("portal:home")).content.decode()
     assert "between 31 March and 7 April" in page
     assert "A booking deposit of <strong>100.00 USD</strong> is required" in page
 
 
 def test_the_client_requests_a_third_session_slot_inside_the_window(client, between_2_and_3):
-    sign_in(client, between_2_and_3)
+    sign_in_client_of(client, between_2_and_3)
     url = reverse("portal:third_session", args=[between_2_and_3.pk])
     page = client.get(url)
     choices = re.findall(r'name="slot" value="([^"]+)"', page.content.decode())
@@ -179,7 +180,7 @@ def test_the_next_session_has_a_calendar_file(client, clinic, practitioner, fron
     session = booking.book_session(plan=plan, starts_at=chicago(3, 3), practitioner=practitioner,
                                    by=front_desk)
     make_portal_user(kim)
-    client.force_login(kim.user)
+    sign_in(client, kim.user)
     page = client.get(reverse("portal:home")).content.decode()
     assert "Tuesday 3 March" in page and "10:00" in page, page[page.find("<main"):][:3000]
     ics = client.get(reverse("portal:session_ics", args=[session.pk]))
@@ -192,14 +193,14 @@ def test_the_next_session_has_a_calendar_file(client, clinic, practitioner, fron
 def test_the_bill_shows_price_payments_deposits_and_balance(client, between_2_and_3, front_desk):
     booking.record_payment(plan=between_2_and_3, amount=Decimal("1000.00"), by=front_desk)
     booking.record_deposit(plan=between_2_and_3, amount=Decimal("100.00"), by=front_desk)
-    sign_in(client, between_2_and_3)
+    sign_in_client_of(client, between_2_and_3)
     page = client.get(reverse("portal:home")).content.decode()
     assert 'data-testid="balance">1400.00 USD' in page
     assert "Deposits held for a booking" in page
 
 
 def test_preferences_change_consent_and_keep_bad_input(client, between_2_and_3):
-    sign_in(client, between_2_and_3)
+    sign_in_client_of(client, between_2_and_3)
     url = reverse("portal:preferences")
     bad = client.post(url, {"email": "not-an-email", "phone": "", "email_consent": "on",
                             "sms_consent": "on"})
@@ -241,11 +242,11 @@ def test_a_client_reaches_only_their_own_records(client, clinic, practitioner, b
                  status=SessionStatus.COMPLETED)
     make_session(plan_b, number=3, starts_at=chicago(4, 1), practitioner=practitioner)
     make_plan(bea, quoted_sessions=2, treatment_area="scar")  # a second plan: ?plan= links
-    client.force_login(make_portal_user(bea))
+    sign_in(client, make_portal_user(bea))
     urls_b = portal_links(client)
     assert any(re.search(r"/\d+/", u) or "plan=" in u for u in urls_b), urls_b
 
-    client.force_login(between_2_and_3.client.user)  # client A
+    sign_in(client, between_2_and_3.client.user)  # client A
     for url in urls_b:
         response = client.get(url)
         if re.search(r"/\d+/", url) or "plan=" in url:
@@ -261,9 +262,9 @@ def test_a_client_reaches_only_their_own_records(client, clinic, practitioner, b
 
 
 def test_staff_cannot_use_the_portal_and_clients_cannot_use_staff_pages(client, front_desk, between_2_and_3):
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     assert client.get(reverse("portal:home")).status_code == 403
-    client.force_login(between_2_and_3.client.user)
+    sign_in(client, between_2_and_3.client.user)
     assert client.get(reverse("admin:index")).status_code == 302
     assert client.post(reverse("switch_clinic"), {"clinic": 1}).status_code == 403
 
@@ -273,14 +274,14 @@ def test_someone_who_is_both_staff_and_client_can_use_both(client, clinic, betwe
     sam = between_2_and_3.client
     sam.user = colleague
     sam.save()
-    client.force_login(colleague)
+    sign_in(client, colleague)
     assert client.get(reverse("portal:home")).status_code == 200
 
 
 def test_portal_pages_keep_a_constant_number_of_queries(
     client, clinic, practitioner, between_2_and_3, front_desk, django_assert_max_num_queries
 ):
-    sign_in(client, between_2_and_3)
+    sign_in_client_of(client, between_2_and_3)
     with django_assert_max_num_queries(30) as few:
         client.get(reverse("portal:home"))
     for _ in range(6):  # more plans, deposits and payments
@@ -294,7 +295,7 @@ def test_portal_pages_keep_a_constant_number_of_queries(
 def test_the_third_session_page_offers_spaced_times_with_bounded_queries(
     client, clinic, practitioner, between_2_and_3, front_desk, django_assert_max_num_queries
 ):
-    sign_in(client, between_2_and_3)
+    sign_in_client_of(client, between_2_and_3)
     url = reverse("portal:third_session", args=[between_2_and_3.pk])
     with django_assert_max_num_queries(200) as few:
         page = client.get(url).content.decode()
@@ -311,7 +312,7 @@ def test_the_third_session_page_offers_spaced_times_with_bounded_queries(
 
 
 def test_the_front_desk_invites_from_the_client_page(client, front_desk, client_, on_commit):
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     page = client.get(reverse("frontdesk:client_detail", args=[client_.pk])).content.decode()
     assert f'action="{reverse("portal:invite", args=[client_.pk])}"' in page
     with on_commit():
@@ -341,7 +342,7 @@ def test_the_client_reads_the_messages_sent_to_them(
             dispatch_due_reminders()
     sent = Reminder.objects.filter(client=kim, status=ReminderStatus.SENT)
     assert sent.exists()
-    client.force_login(make_portal_user(kim))
+    sign_in(client, make_portal_user(kim))
     with django_assert_max_num_queries(20):
         page = client.get(reverse("portal:messages")).content.decode()
     assert "Read the message" in page and "Kim" in page
@@ -351,14 +352,14 @@ def test_the_client_reads_the_messages_sent_to_them(
 def test_a_portal_request_reaches_the_worklist_and_the_booking_settles_it(
     client, between_2_and_3, front_desk
 ):
-    sign_in(client, between_2_and_3)
+    sign_in_client_of(client, between_2_and_3)
     url = reverse("portal:third_session", args=[between_2_and_3.pk])
     choice = re.findall(r'name="slot" value="([^"]+)"', client.get(url).content.decode())[0]
     client.post(url, {"slot": choice})
     request = SlotRequest.objects.get()
 
     booking.record_deposit(plan=between_2_and_3, amount=Decimal("100.00"), by=front_desk)
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     page = client.get(reverse("money:worklist_third_session")).content.decode()
     assert "Asked online for" in page
     book_link = f'{reverse("frontdesk:book_session", args=[between_2_and_3.pk])}?starts_at={choice}'

@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 
 from sessions_app import booking, photos, records
 from sessions_app.models import AlterationKind, Density, Retention, SessionStatus, Zone
-from tests.factories import make_portal_user, make_session
+from tests.factories import make_portal_user, make_session, sign_in
 from tests.practice_fixtures import *  # noqa: F403 - the practice fixtures
 from tests.practice_fixtures import MARKER, chicago, jpeg_with_gps, upload
 
@@ -115,14 +115,14 @@ def body_of(response) -> bytes:
 
 
 def test_the_marker_is_really_on_the_practitioners_pages(client, practitioner, clinical_world):
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     for url in (reverse("practice:session_log", args=[clinical_world["session"].pk]),
                 reverse("practice:plan_progress", args=[clinical_world["plan"].pk])):
         assert MARKER.encode() in client.get(url).content, url
 
 
 def test_no_front_desk_page_shows_clinical_content(client, front_desk, clinical_world):
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     urls = ["/", "/signed-in/"] + urls_of(FRONT_DESK_AREAS, clinical_world)
     shown = {}
     for url in urls:
@@ -133,7 +133,7 @@ def test_no_front_desk_page_shows_clinical_content(client, front_desk, clinical_
 
 
 def test_the_front_desk_gets_403_on_practice_pages_and_photos(client, front_desk, clinical_world):
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     photo = clinical_world["photo"]
     for url in (
         reverse("practice:my_day"),
@@ -148,7 +148,7 @@ def test_the_front_desk_gets_403_on_practice_pages_and_photos(client, front_desk
 
 
 def test_no_client_portal_page_shows_internal_notes(client, client_, clinical_world):
-    client.force_login(make_portal_user(client_))
+    sign_in(client, make_portal_user(client_))
     urls = ["/", "/signed-in/"] + urls_of(CLIENT_AREAS, clinical_world)
     for url in urls:
         response = client.get(url, follow=True)

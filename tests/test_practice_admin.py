@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from sessions_app import photos, records
 from sessions_app.models import SessionPhoto, SessionRecord
+from tests.factories import sign_in
 from tests.practice_fixtures import *  # noqa: F403 - the practice fixtures
 from tests.practice_fixtures import jpeg_with_gps, upload
 
@@ -24,7 +25,7 @@ def test_records_and_photos_are_read_only_in_the_admin(client, superuser, second
         new_photos=[(photos.prepare(upload(jpeg_with_gps((64, 48)))), "before", "")],
     )
     record, photo = SessionRecord.objects.get(), SessionPhoto.objects.get()
-    client.force_login(superuser)
+    sign_in(client, superuser)
     for name in ("sessionrecord", "hairlinedesign", "alterationrequest", "sessionphoto"):
         assert client.get(reverse(f"admin:sessions_app_{name}_changelist")).status_code == 200
         assert client.get(reverse(f"admin:sessions_app_{name}_add")).status_code == 403

@@ -20,7 +20,7 @@ from sessions_app.models import (
     SessionStatus,
     Zone,
 )
-from tests.factories import make_client, make_plan, make_portal_user, make_session
+from tests.factories import make_client, make_plan, make_portal_user, make_session, sign_in
 from tests.practice_fixtures import *  # noqa: F403 - the practice fixtures
 from tests.practice_fixtures import chicago, jpeg_with_gps, upload
 
@@ -47,7 +47,7 @@ def test_my_day_lists_todays_and_tomorrows_sessions_with_what_the_practitioner_n
                             number=1, starts_at=chicago(3, 3, 13), practitioner=practitioner)
     make_session(make_plan(make_client(plan.clinic, last_name="Nextweek")), number=1,
                  starts_at=chicago(3, 9), practitioner=practitioner)
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     response = client.get(reverse("practice:my_day"))
     assert response.status_code == 200
     page = response.content.decode()
@@ -63,7 +63,7 @@ def test_my_day_lists_todays_and_tomorrows_sessions_with_what_the_practitioner_n
 def test_my_day_shows_missing_paperwork_before_a_first_session(client, practitioner, clinic):
     newcomer = make_client(clinic, first_name="Nina", last_name="New", paperwork_completed_at=None)
     make_session(make_plan(newcomer), number=1, starts_at=chicago(3, 2, 14), practitioner=practitioner)
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     assert "Paperwork missing" in client.get(reverse("practice:my_day")).content.decode()
 
 
@@ -72,7 +72,7 @@ def test_my_day_shows_only_the_practitioners_own_sessions_unless_asked_for_the_c
 ):
     make_session(make_plan(make_client(clinic, last_name="Colleagues")), number=1,
                  starts_at=chicago(3, 2, 13), practitioner=second_practitioner)
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     assert "Colleagues" not in client.get(reverse("practice:my_day")).content.decode()
     page = client.get(reverse("practice:my_day"), {"who": "clinic"}).content.decode()
     assert "Colleagues" in page and "Quinn Shade" in page
@@ -85,20 +85,20 @@ def test_my_day_leaves_out_cancelled_sessions_and_other_clinics(
                  starts_at=chicago(3, 2, 13), practitioner=practitioner, status=SessionStatus.CANCELLED)
     make_session(make_plan(make_client(other_clinic, last_name="Londoner")), number=1,
                  starts_at=chicago(3, 2, 10), practitioner=other_practitioner)
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     page = client.get(reverse("practice:my_day"), {"who": "clinic"}).content.decode()
     assert "Cancelled" not in page and "Londoner" not in page
     assert "No sessions today for you" not in page
 
 
 def test_my_day_has_an_empty_state(client, practitioner):
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     page = client.get(reverse("practice:my_day")).content.decode()
     assert "No sessions today for you." in page and "No sessions tomorrow for you." in page
 
 
 def test_a_manager_sees_the_whole_clinic_by_default(client, manager, second_session):
-    client.force_login(manager)
+    sign_in(client, manager)
     assert "Carl Client" in client.get(reverse("practice:my_day")).content.decode()
 
 
@@ -119,7 +119,7 @@ def _day_of_sessions(clinic, practitioner, count):
 
 
 def test_my_day_runs_the_same_queries_for_two_or_twenty_sessions(client, practitioner, clinic):
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     _day_of_sessions(clinic, practitioner, 2)
     with CaptureQueriesContext(connection) as few:
         assert client.get(reverse("practice:my_day")).status_code == 200
@@ -136,7 +136,7 @@ def test_my_day_runs_the_same_queries_for_two_or_twenty_sessions(client, practit
 def test_the_log_of_session_2_offers_retention_per_zone_and_a_suggestion(
     client, practitioner, second_session, first_log
 ):
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     page = client.get(log_url(second_session)).content.decode()
     assert "Retention since last session" in page
     for zone in Zone.values:
@@ -147,7 +147,7 @@ def test_the_log_of_session_2_offers_retention_per_zone_and_a_suggestion(
 
 def test_the_log_of_session_1_does_not_rate_retention(client, practitioner, plan):
     first = make_session(plan, number=1, starts_at=chicago(3, 2, 13), practitioner=practitioner)
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     page = client.get(log_url(first)).content.decode()
     assert "Retention is rated from session 2 on" in page
     assert 'name="retention_crown"' not in page
@@ -155,7 +155,7 @@ def test_the_log_of_session_1_does_not_rate_retention(client, practitioner, plan
 
 
 def test_saving_the_log_stores_everything_and_says_so(client, practitioner, second_session, first_log):
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     response = client.post(log_url(second_session), form_data(
         haircut_done="on", retention_crown=Retention.FADED, retention_left_temple=Retention.FADED,
         retention_mid_scalp=Retention.HELD,
@@ -178,7 +178,7 @@ def test_saving_the_log_stores_everything_and_says_so(client, practitioner, seco
 
 
 def test_a_bad_photo_saves_nothing_and_keeps_what_was_typed(client, practitioner, second_session, first_log):
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     response = client.post(log_url(second_session), form_data(
         notes="Typed during the session", retention_crown=Retention.FADED,
         photos=upload(b"%PDF-1.4 not a photo", name="scan.jpg"),
@@ -196,7 +196,7 @@ def test_a_stale_save_is_refused_and_keeps_what_was_typed(
 ):
     records.save_session_log(session=second_session, by=second_practitioner, expected_revision=0,
                              log=records.LogInput(notes="Quinn was first."))
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     response = client.post(log_url(second_session), form_data(notes="Pat's late edit"))
     page = response.content.decode()
     assert "Quinn Shade saved this log" in page and "Pat&#x27;s late edit" in page
@@ -204,7 +204,7 @@ def test_a_stale_save_is_refused_and_keeps_what_was_typed(
 
 
 def test_the_suggestion_follows_the_ratings_live(client, practitioner, second_session, first_log):
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     response = client.get(
         log_url(second_session),
         {"partial": "suggestion", "retention_crown": "1", "retention_mid_scalp": "1",
@@ -221,7 +221,7 @@ def test_the_suggestion_follows_the_ratings_live(client, practitioner, second_se
 def test_save_and_complete_completes_through_the_booking_service(
     client, practitioner, second_session, first_log
 ):
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     response = client.post(log_url(second_session), form_data(shade_used=5, complete="1"), follow=True)
     assert response.redirect_chain[-1][0] == reverse("practice:plan_progress", args=[second_session.plan_id])
     assert "Session 2 of 3 is completed" in response.content.decode()
@@ -233,7 +233,7 @@ def test_complete_session_shows_the_booking_refusal(client, practitioner, clinic
     newcomer = make_client(clinic, paperwork_completed_at=None)
     first = make_session(make_plan(newcomer), number=1, starts_at=chicago(3, 2, 13),
                          practitioner=practitioner)
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     response = client.post(reverse("practice:complete_session", args=[first.pk]), follow=True)
     page = response.content.decode()
     assert "Session 1 was not completed" in page and "medical questionnaire" in page
@@ -242,7 +242,7 @@ def test_complete_session_shows_the_booking_refusal(client, practitioner, clinic
 
 
 def test_complete_session_is_post_only(client, practitioner, second_session):
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     assert client.get(reverse("practice:complete_session", args=[second_session.pk])).status_code == 405
 
 
@@ -250,7 +250,7 @@ def test_a_cancelled_sessions_log_is_read_only(client, practitioner, second_sess
     from sessions_app import booking
 
     booking.cancel_session(session=second_session, by=front_desk, reason="Ill")
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     page = client.get(log_url(second_session)).content.decode()
     assert "can no longer change" in page and "<fieldset disabled>" in page
 
@@ -263,7 +263,7 @@ def test_earlier_versions_of_the_log_are_listed_with_who_and_when(
     frozen_now.shift(600)
     records.save_session_log(session=second_session, by=second_practitioner, expected_revision=1,
                              log=records.LogInput(notes="Rewritten note"))
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     page = client.get(log_url(second_session)).content.decode()
     assert "Versions of this log" in page
     assert "v2</span> · Quinn Shade" in page and "v1</span> · Pat Needle" in page
@@ -293,7 +293,7 @@ def _logged_sessions(plan, practitioner, count):
 def test_progress_shows_retention_density_shades_alterations_and_photos(client, practitioner, client_):
     plan = make_plan(client_, quoted_sessions=4)
     _logged_sessions(plan, practitioner, 2)
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     page = client.get(reverse("practice:plan_progress", args=[plan.pk])).content.decode()
     assert "Retention and density per zone" in page
     assert "Held · Medium" in page  # session 2's crown
@@ -308,7 +308,7 @@ def test_progress_runs_the_same_queries_for_two_or_eight_sessions(client, practi
     many_plan = make_plan(make_client(clinic), quoted_sessions=8)
     _logged_sessions(few_plan, practitioner, 2)
     _logged_sessions(many_plan, practitioner, 8)
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     with CaptureQueriesContext(connection) as few:
         assert client.get(reverse("practice:plan_progress", args=[few_plan.pk])).status_code == 200
     with CaptureQueriesContext(connection) as many:
@@ -317,7 +317,7 @@ def test_progress_runs_the_same_queries_for_two_or_eight_sessions(client, practi
 
 
 def test_progress_of_a_plan_without_sessions_has_an_empty_state(client, practitioner, plan):
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     page = client.get(reverse("practice:plan_progress", args=[plan.pk])).content.decode()
     assert "No session of this plan is booked yet." in page
 
@@ -337,13 +337,13 @@ def test_practitioners_and_managers_reach_every_practice_page(
     client, practitioner, manager, second_session, plan
 ):
     for user in (practitioner, manager):
-        client.force_login(user)
+        sign_in(client, user)
         for url in practice_urls(second_session, plan):
             assert client.get(url).status_code == 200, (user, url)
 
 
 def test_the_front_desk_gets_403_on_every_practice_page(client, front_desk, second_session, plan):
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     for url in practice_urls(second_session, plan):
         assert client.get(url).status_code == 403, url
     complete = reverse("practice:complete_session", args=[second_session.pk])
@@ -353,7 +353,7 @@ def test_the_front_desk_gets_403_on_every_practice_page(client, front_desk, seco
 
 
 def test_clients_get_403_on_every_practice_page(client, client_, second_session, plan):
-    client.force_login(make_portal_user(client_))
+    sign_in(client, make_portal_user(client_))
     for url in practice_urls(second_session, plan):
         assert client.get(url).status_code == 403, url
     assert client.post(reverse("practice:complete_session", args=[second_session.pk])).status_code == 403
@@ -370,7 +370,7 @@ def test_anonymous_users_are_sent_to_sign_in(client, second_session, plan):
 def test_staff_of_another_clinic_get_404_for_this_clinics_sessions_and_plans(
     client, other_practitioner, second_session, plan
 ):
-    client.force_login(other_practitioner)
+    sign_in(client, other_practitioner)
     assert client.get(log_url(second_session)).status_code == 404
     assert client.get(reverse("practice:plan_progress", args=[plan.pk])).status_code == 404
     assert client.post(reverse("practice:complete_session", args=[second_session.pk])).status_code == 404
@@ -383,7 +383,7 @@ def test_staff_of_another_clinic_get_404_for_this_clinics_sessions_and_plans(
 def test_the_front_desk_of_another_clinic_gets_404_for_this_clinics_objects(
     client, outsider, second_session, plan
 ):
-    client.force_login(outsider)
+    sign_in(client, outsider)
     assert client.get(log_url(second_session)).status_code == 404
     assert client.get(reverse("practice:plan_progress", args=[plan.pk])).status_code == 404
     assert client.post(reverse("practice:complete_session", args=[second_session.pk])).status_code == 404
@@ -391,7 +391,7 @@ def test_the_front_desk_of_another_clinic_gets_404_for_this_clinics_objects(
 
 
 def test_unknown_ids_are_404(client, practitioner):
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     assert client.get(reverse("practice:session_log", args=[999999])).status_code == 404
     assert client.get(reverse("practice:plan_progress", args=[999999])).status_code == 404
 
@@ -405,7 +405,7 @@ def test_alteration_ids_of_another_plan_cannot_be_decided_from_this_log(
     records.save_session_log(session=elsewhere, by=practitioner,
                              alteration=records.AlterationInput(kind="darker"))
     foreign = AlterationRequest.objects.get()
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     client.post(log_url(second_session), form_data(**{f"decide_{foreign.pk}": "declined"}))
     foreign.refresh_from_db()
     assert foreign.decision == AlterationDecision.PENDING

@@ -10,7 +10,7 @@ from PIL import Image
 
 from sessions_app import photos, records
 from sessions_app.models import SessionPhoto
-from tests.factories import make_portal_user
+from tests.factories import make_portal_user, sign_in
 from tests.practice_fixtures import *  # noqa: F403 - the practice fixtures
 from tests.practice_fixtures import jpeg_with_gps, png_bytes, stored_files, upload
 
@@ -92,7 +92,7 @@ def test_a_decompression_bomb_is_refused_before_it_is_decoded(monkeypatch):
 
 def test_an_uploaded_photo_is_stored_privately_with_a_thumbnail(client, practitioner, second_session,
                                                                 private_media):
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     response = post_photo(client, second_session, upload(jpeg_with_gps()), photo_caption="Crown")
     assert response.status_code == 302
     photo = SessionPhoto.objects.get()
@@ -107,7 +107,7 @@ def test_an_uploaded_photo_is_stored_privately_with_a_thumbnail(client, practiti
 
 def test_a_bad_upload_gets_a_clear_error_and_nothing_is_saved(client, practitioner, second_session,
                                                              private_media):
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     response = post_photo(client, second_session, upload(b"just text", name="photo.jpg"),
                           notes="Kept while the photo is fixed")
     page = response.content.decode()
@@ -119,7 +119,7 @@ def test_a_bad_upload_gets_a_clear_error_and_nothing_is_saved(client, practition
 
 
 def test_one_bad_file_among_good_ones_saves_none_of_them(client, practitioner, second_session, private_media):
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     response = post_photo(client, second_session, [upload(jpeg_with_gps()), upload(b"nope", name="b.jpg")])
     assert response.status_code == 200
     assert not SessionPhoto.objects.exists() and stored_files(private_media) == []
@@ -129,7 +129,7 @@ def test_one_bad_file_among_good_ones_saves_none_of_them(client, practitioner, s
 
 
 def test_a_practitioner_of_the_clinic_gets_the_photo_and_its_thumbnail(client, practitioner, stored_photo):
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     full = client.get(reverse("practice:photo", args=[stored_photo.pk]))
     assert full.status_code == 200 and full["Content-Type"] == "image/jpeg"
     assert full["Cache-Control"] == "private, no-store"
@@ -139,20 +139,20 @@ def test_a_practitioner_of_the_clinic_gets_the_photo_and_its_thumbnail(client, p
 
 
 def test_a_manager_of_the_clinic_gets_the_photo(client, manager, stored_photo):
-    client.force_login(manager)
+    sign_in(client, manager)
     assert client.get(reverse("practice:photo", args=[stored_photo.pk])).status_code == 200
 
 
 def test_front_desk_and_clients_get_403_for_photos(client, front_desk, client_, stored_photo):
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     assert client.get(reverse("practice:photo", args=[stored_photo.pk])).status_code == 403
-    client.force_login(make_portal_user(client_))
+    sign_in(client, make_portal_user(client_))
     assert client.get(reverse("practice:photo", args=[stored_photo.pk])).status_code == 403
 
 
 def test_staff_of_another_clinic_get_404_for_photos(client, other_practitioner, outsider, stored_photo):
     for user in (other_practitioner, outsider):
-        client.force_login(user)
+        sign_in(client, user)
         assert client.get(reverse("practice:photo", args=[stored_photo.pk])).status_code == 404
         assert client.get(reverse("practice:photo", args=[stored_photo.pk, "thumb"])).status_code == 404
 
@@ -163,14 +163,14 @@ def test_anonymous_users_are_sent_to_sign_in_for_photos(client, stored_photo):
 
 
 def test_unknown_photo_sizes_and_ids_are_404(client, practitioner, stored_photo):
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     assert client.get(reverse("practice:photo", args=[stored_photo.pk, "original"])).status_code == 404
     assert client.get(reverse("practice:photo", args=[999999])).status_code == 404
 
 
 def test_photos_have_no_public_url(client, practitioner, stored_photo, private_media, settings):
     assert not settings.MEDIA_URL or settings.MEDIA_URL == "/"
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     for public in (f"/media/{stored_photo.image_path}", f"/{stored_photo.image_path}",
                    f"/static/{stored_photo.image_path}"):
         assert client.get(public).status_code == 404, public

@@ -23,7 +23,7 @@ from sessions_app.models import (
     ZoneAssessment,
 )
 from sessions_app.records import LogInput, LogRefused, ZoneInput
-from tests.factories import make_session
+from tests.factories import make_session, sign_in
 from tests.practice_fixtures import *  # noqa: F403 - the practice fixtures
 from tests.practice_fixtures import chicago, jpeg_with_gps, stored_files, upload
 
@@ -267,6 +267,6 @@ def test_a_record_written_directly_still_keeps_every_version_and_shows_on_the_lo
     assert [h.notes for h in record.history.order_by("history_id")] == [
         "Written in the shell", "Edited in the shell",
     ]
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     page = client.get(f"/practice/sessions/{second_session.pk}/").content.decode()
     assert "Edited in the shell" in page

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from clinic.models import Client
-from tests.factories import PASSWORD, make_client, make_portal_user, make_staff
+from tests.factories import PASSWORD, make_client, make_portal_user, make_staff, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def test_a_wrong_password_keeps_the_username_and_says_so(client, front_desk):
 
 def test_the_clinic_switcher_is_remembered_and_scoped(client, clinic, other_clinic):
     both = make_staff("front_desk", clinic, clinics=[other_clinic])
-    client.force_login(both)
+    sign_in(client, both)
     response = client.post(reverse("switch_clinic"), {"clinic": other_clinic.pk, "next": "/"})
     assert response.status_code == 302
     both.staff_profile.refresh_from_db()
@@ -42,13 +42,13 @@ def test_the_clinic_switcher_is_remembered_and_scoped(client, clinic, other_clin
 
 
 def test_the_switcher_refuses_a_clinic_the_user_does_not_work_at(client, front_desk, other_clinic):
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     response = client.post(reverse("switch_clinic"), {"clinic": other_clinic.pk})
     assert response.status_code == 404
 
 
 def test_the_switcher_is_for_staff_only(client, client_):
-    client.force_login(make_portal_user(client_))
+    sign_in(client, make_portal_user(client_))
     assert client.post(reverse("switch_clinic"), {"clinic": client_.clinic.pk}).status_code == 403
     client.logout()
     assert client.post(reverse("switch_clinic"), {"clinic": client_.clinic.pk}).status_code == 302
@@ -63,7 +63,7 @@ def test_unknown_pages_get_the_apps_404(client):
 def test_the_admin_shows_staff_only_their_clinics_clients(client, clinic, other_clinic, front_desk):
     mine = make_client(clinic, last_name="Mine")
     theirs = make_client(other_clinic, last_name="Theirs")
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     listing = client.get(reverse("admin:clinic_client_changelist"))
     assert listing.status_code == 200
     assert b"Mine" in listing.content and b"Theirs" not in listing.content
@@ -73,7 +73,7 @@ def test_the_admin_shows_staff_only_their_clinics_clients(client, clinic, other_
 
 
 def test_practitioners_cannot_change_clients_in_the_admin(client, practitioner, client_):
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     url = reverse("admin:clinic_client_change", args=[client_.pk])
     response = client.post(url, {"first_name": "Changed"})
     assert response.status_code == 403
@@ -81,7 +81,7 @@ def test_practitioners_cannot_change_clients_in_the_admin(client, practitioner, 
 
 def test_the_admin_is_closed_to_clients_and_anonymous_users(client, client_):
     assert client.get(reverse("admin:index")).status_code == 302
-    client.force_login(make_portal_user(client_))
+    sign_in(client, make_portal_user(client_))
     assert client.get(reverse("admin:index")).status_code == 302
 
 
@@ -89,9 +89,9 @@ def test_clinical_records_are_readable_in_the_admin_by_practitioners_not_front_d
     client, practitioner, front_desk
 ):
     url = reverse("admin:sessions_app_sessionrecord_changelist")
-    client.force_login(practitioner)
+    sign_in(client, practitioner)
     assert client.get(url).status_code == 200
-    client.force_login(front_desk)
+    sign_in(client, front_desk)
     assert client.get(url).status_code == 403
 
 
@@ -102,7 +102,7 @@ def test_pages_name_a_favicon_served_by_the_app(client):
 
 def test_next_never_redirects_to_another_site(client, clinic, other_clinic):
     both = make_staff("front_desk", clinic, clinics=[other_clinic])
-    client.force_login(both)
+    sign_in(client, both)
     response = client.post(reverse("switch_clinic"), {"clinic": clinic.pk, "next": "https://evil.example/"})
     assert response.url == "/"
 
@@ -128,7 +128,7 @@ def test_password_reset_mails_a_link_that_sets_a_new_password(client, client_):
 def test_error_pages_look_like_the_app(client, client_, rf):
     from django.template.loader import render_to_string
 
-    client.force_login(make_portal_user(client_))
+    sign_in(client, make_portal_user(client_))
     forbidden = client.get(reverse("admin:index").replace("admin/", "desk/"))
     assert forbidden.status_code == 403 and b"You don't have access to this page" in forbidden.content
     page = render_to_string("500.html", request=rf.get("/"))
