@@ -369,3 +369,20 @@ def test_pages_run_the_same_queries_for_ten_times_the_rows(
     for url in urls:
         with django_assert_max_num_queries(counts[url]):
             assert client.get(url).status_code == 200
+
+
+def test_pages_count_rows_up_to_a_limit_and_point_to_dates_and_the_csv_beyond(
+    client, manager, practitioner, client_, monkeypatch
+):
+    from reports import views
+
+    monkeypatch.setattr(views, "COUNT_LIMIT", 60)
+    for n in range(120):
+        event(practitioner, client=client_, what=f"Read number {n:03d}")
+    sign_in(client, manager)
+    first = client.get(client_url(client_)).content.decode()
+    assert "Page 1 of 2 · more than 60 rows" in first and "Read number 119" in first
+    last = client.get(client_url(client_, page=2)).content.decode()
+    assert "Read number 069" in last and "Read number 059" in last and "Read number 058" not in last
+    assert "choose dates above, or download the CSV" in last
+    assert len(csv_rows(client.get(client_url(client_, csv_=True)))) == 120
