@@ -8,12 +8,17 @@ PostgreSQL a trigger refuses UPDATE and DELETE on the table itself (migration 00
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
+import zoneinfo
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.http import HttpRequest
+
+from clinic.clinic_time import day_span
 
 if TYPE_CHECKING:
     from clinic.models import Client, Clinic
@@ -36,12 +41,69 @@ class AuditKind(models.TextChoices):
     CLINICS_CHANGED = "clinics_changed", "Clinics changed"
 
 
+# actor_role as people read it (staff roles, and the two kinds of account without one).
+ROLE_LABELS = {
+    "front_desk": "Front desk", "practitioner": "Practitioner", "manager": "Manager",
+    "superuser": "Superuser", "client": "Client",
+}
+
+# What the access-log pages filter on: reads, exports, or everything about accounts.
+KIND_GROUPS: dict[str, tuple[str, ...]] = {
+    "read": (AuditKind.READ, AuditKind.BREAK_GLASS),
+    "export": (AuditKind.EXPORT,),
+}
+KIND_GROUPS["account"] = tuple(
+    k for k in AuditKind.values if k not in KIND_GROUPS["read"] + KIND_GROUPS["export"]
+)
+
+
 class AuditEventQuerySet(models.QuerySet):
     def about_client(self, client) -> AuditEventQuerySet:
         return self.filter(client=client)
 
     def by_actor(self, user) -> AuditEventQuerySet:
         return self.filter(actor=user)
+
+    def at_clinics(self, clinics) -> AuditEventQuerySet:
+        return self.filter(clinic__in=clinics)
+
+    def of_kind_group(self, group: str) -> AuditEventQuerySet:
+        """'read', 'export' or 'account' (sign-ins, lock-outs, factors, role changes)."""
+        return self.filter(kind__in=KIND_GROUPS[group])
+
+    def on_local_dates(
+        self, first: dt.date | None, last: dt.date | None, *, default_zone: str
+    ) -> AuditEventQuerySet:
+        """Rows whose time falls on `first`..`last` (both included, either may be open) of
+        their own clinic's calendar: a Chicago row is judged on Chicago's dates and a London
+        row on London's, a day of a clock change lasting 23 or 25 hours. Rows without a
+        clinic (some account events) use `default_zone`, the viewer's. One small query for
+        the clinics' time zones."""
+        if first is None and last is None:
+            return self
+        clinics = self.model._meta.get_field("clinic").related_model.objects
+        by_zone: dict[str, list[int]] = {default_zone: []}
+        for pk, zone in clinics.values_list("pk", "time_zone"):
+            by_zone.setdefault(zone, []).append(pk)
+        spans = {zone: _span(first, last, zone) for zone in by_zone}
+        on_day = Q(clinic__isnull=True, at__gte=spans[default_zone][0], at__lt=spans[default_zone][1])
+        for zone, ids in by_zone.items():
+            if ids:  # clinic ids, not a join on the clinic's zone: the (clinic, at) index serves
+                on_day |= Q(clinic_id__in=ids, at__gte=spans[zone][0], at__lt=spans[zone][1])
+        # The widest span bounds `at` on its own, so the index on `at` narrows the rows first.
+        widest = Q(at__gte=min(s for s, _ in spans.values()), at__lt=max(e for _, e in spans.values()))
+        return self.filter(widest, on_day)
+
+    def for_listing(self) -> AuditEventQuerySet:
+        return self.select_related("client", "clinic")
+
+
+# Open ends of a date filter: far enough to hold every row, near enough for datetime maths.
+_EARLIEST, _LATEST = dt.date(2000, 1, 1), dt.date(2999, 12, 30)
+
+
+def _span(first: dt.date | None, last: dt.date | None, zone: str) -> tuple[dt.datetime, dt.datetime]:
+    return day_span(first or _EARLIEST, last or _LATEST, zoneinfo.ZoneInfo(zone))
 
 
 class AuditEvent(models.Model):
@@ -92,6 +154,10 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit rows are append-only.")
+
+    @property
+    def actor_role_label(self) -> str:
+        return ROLE_LABELS.get(self.actor_role, self.actor_role)
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -158,14 +224,26 @@ def record_read(request: HttpRequest, *, client: Client, what: str, obj=None) ->
     )
 
 
+def record_list_read(request: HttpRequest, *, clinic: Clinic | None, what: str, clients) -> AuditEvent:
+    """A page that shows a little clinical content of several clients at once (My day: each
+    client's last shade). One row for the page, about the clinic; the clients shown are
+    listed by id in `detail` (ids only: the trail must not keep names an erasure removes)."""
+    ids = sorted({c.pk for c in clients})
+    return record_event(
+        kind=AuditKind.READ, request=request, clinic=clinic, what=what,
+        detail="Clients shown: " + ", ".join(f"#{pk}" for pk in ids),
+    )
+
+
 def record_export(
     request: HttpRequest, *, what: str, client: Client | None = None, clinic: Clinic | None = None,
-    obj=None, detail: str = "",
+    obj=None, detail: str = "", subject_user=None,
 ) -> AuditEvent:
-    """An export or download (a CSV, a PDF, a receipt, a client's own data)."""
+    """An export or download (a CSV, a PDF, a receipt, a client's own data). `subject_user`:
+    the staff member an export is about (their page of the access log)."""
     return record_event(
         kind=AuditKind.EXPORT, request=request, client=client, clinic=clinic, what=what,
-        object_ref=_ref(obj), detail=detail,
+        object_ref=_ref(obj), detail=detail, subject_user=subject_user,
     )
 
 

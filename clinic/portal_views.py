@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from aftercare.messages import render_reminder
 from aftercare.models import Reminder, ReminderStatus
 from aftercare.window import AftercareWindow, aftercare_window
-from clinic import portal
+from clinic import audit, portal
 from clinic.access import client_profile, client_required, get_client_for, staff_required
 from clinic.clinic_time import day_label, day_label_long
 from clinic.forms_portal import AcceptInvitationForm, PreferencesForm, SlotChoiceForm
@@ -130,6 +130,9 @@ def home(request):
                 f"{_hour(open_window.closes_at)}"
             )
             context["window_day"] = open_window.day_number(context["now"])
+        # The client reading their own treatment record is on the record too (R18).
+        audit.record_read(request, client=client, what=f"Own plan in the portal: "
+                          f"{plan.get_treatment_area_display()}", obj=plan)
     return render(request, "portal/home.html", context)
 
 
@@ -146,7 +149,7 @@ def session_ics(request, session_id):
     from icalendar import Calendar, Event
 
     session = get_object_or_404(
-        TreatmentSession.objects.select_related("clinic", "plan"),
+        TreatmentSession.objects.select_related("clinic", "plan", "client"),
         pk=session_id, client=_client(request), status__in=LIVE_STATUSES,
     )
     calendar = Calendar()
@@ -162,6 +165,8 @@ def session_ics(request, session_id):
     event.add("location", session.clinic.address or session.clinic.name)
     event.add("description", WHAT_TO_EXPECT.get(session.number, WHAT_TO_EXPECT[3]))
     calendar.add_component(event)
+    audit.record_export(request, what=f"Calendar file (.ics): session {session.number}",
+                        client=session.client, obj=session)
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="pigment-session-{session.number}.ics"'
     return response

@@ -18,5 +18,6 @@ urlpatterns = [
     path("practice/", include("sessions_app.urls_practice")),
     path("aftercare/", include("aftercare.urls")),
     path("portal/", include("clinic.urls_portal")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

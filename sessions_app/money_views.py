@@ -18,7 +18,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clinic.access import get_clinic_for, get_plan_for, staff_clinics, staff_required
+from clinic import audit
+from clinic.access import current_clinic, get_clinic_for, get_plan_for, staff_clinics, staff_required
 from clinic.clinic_time import day_label_long, day_span, local_date
 from clinic.models import Clinic, Role, TreatmentPlan, staff_role
 from sessions_app import booking, worklists
@@ -285,16 +286,21 @@ def _close_deposit(request, deposit_id: int, form_class, service, done: str) -> 
 def deposit_receipt_view(request: HttpRequest, deposit_id: int) -> HttpResponse:
     """GET: the printable receipt. POST: e-mail it to the client."""
     deposit = _deposit_for(request.user, deposit_id)
+    receipt = deposit_receipt(deposit)
     if request.method == "POST":
         try:
             address = send_deposit_receipt(deposit)
         except ReceiptNotSent as problem:
             messages.error(request, str(problem))
         else:
+            audit.record_export(request, what=f"Deposit receipt {receipt.number}, e-mailed",
+                                client=deposit.plan.client, obj=deposit, detail=f"Sent to {address}")
             messages.success(request, f"Receipt e-mailed to {address}.")
         return redirect("money:deposit_receipt", deposit.pk)
+    audit.record_export(request, what=f"Deposit receipt {receipt.number}, printable",
+                        client=deposit.plan.client, obj=deposit)
     return render(request, "money/deposit_receipt.html", {
-        "receipt": deposit_receipt(deposit),
+        "receipt": receipt,
         "clinic": deposit.plan.clinic,
         "client": deposit.plan.client,
     })
@@ -415,6 +421,12 @@ def day_sheet(request: HttpRequest) -> HttpResponse:
          "sessions": [s for s in sessions if s.clinic_id == c.pk]}
         for c in clinics
     ]
+    # The page is the printable sheet (names and phones of the day's clients): an export.
+    audit.record_export(
+        request, what="Day sheet", clinic=clinics[0] if len(clinics) == 1 else current_clinic(request),
+        detail="; ".join(f"{s['clinic'].name} {s['day']:%Y-%m-%d}: {len(s['sessions'])} sessions"
+                         for s in sheets),
+    )
     return render(request, "money/day_sheet.html", {
         "sheets": sheets,
         "filter_form": filter_form,

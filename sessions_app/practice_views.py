@@ -4,7 +4,8 @@ Clinical content is for practitioners and managers of the session's clinic (R14)
 pages look the object up in the user's clinics first, so staff of another clinic get 404
 whatever their role; then this clinic's front desk gets 403. Clients get 403, anonymous
 users the sign-in page. Writes go through sessions_app.records; completing through the
-booking service."""
+booking service. Each page that shows clinical content leaves one read in the audit trail
+(clinic.audit); the live shade suggestion is part of the log already read."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from clinic import audit
 from clinic.access import current_clinic, get_plan_for, get_session_for, role_of, staff_required
 from clinic.clinic_time import local_date
 from clinic.models import Role
@@ -50,6 +52,9 @@ def my_day(request: HttpRequest) -> HttpResponse:
         for offset, title in ((0, "Today"), (1, "Tomorrow"))
     ]
     clinic_names = {s.clinic.name for s in sessions}
+    if sessions:  # each card shows the client's last shade, from the session records
+        audit.record_list_read(request, clinic=clinic, what="My day: today's and tomorrow's sessions",
+                               clients=[s.client for s in sessions])
     return render(request, "practice/my_day.html", {
         "days": days, "everyone": everyone, "show_clinic": len(clinic_names) > 1,
         "show_practitioner": everyone,
@@ -95,6 +100,8 @@ def session_log(request: HttpRequest, session_id: int) -> HttpResponse:
 
     ratings = _shown_ratings(form) if rate_retention else {}
     zone_shades = [row["shade"].value() for row in form.zone_rows()]
+    audit.record_read(request, client=session.client, what=f"Session log: session {session.number}",
+                      obj=session)
     return render(request, "practice/session_log.html", {
         "session": session,
         "plan": session.plan,
@@ -216,6 +223,8 @@ def plan_progress(request: HttpRequest, plan_id: int) -> HttpResponse:
         for zone in progress.zones
     ]
     logged = [s for s in progress.sessions if s.log is not None]
+    audit.record_read(request, client=plan.client, what=f"Plan progress: {plan.get_treatment_area_display()}",
+                      obj=plan)
     return render(request, "practice/plan_progress.html", {
         "plan": plan, "client": plan.client, "progress": progress, "table": table,
         "logged": logged,
@@ -239,6 +248,9 @@ def photo(request: HttpRequest, photo_id: int, variant: str = "full") -> FileRes
         handle = open(photos.path_of(item, variant), "rb")  # FileResponse closes it
     except (OSError, ValueError):
         raise Http404("The photo file is missing.") from None
+    size = "full size" if variant == "full" else "thumbnail"
+    what = f"Photo: session {item.session.number}, {item.get_kind_display().lower()} ({size})"
+    audit.record_read(request, client=item.session.client, what=what, obj=item)
     response = FileResponse(handle, content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"

@@ -112,7 +112,7 @@ def _require_clinical(by, clinic: Clinic) -> None:
 def get_photo_for(user, photo_id) -> SessionPhoto:
     """A photo of a session at one of the user's clinics, or 404 (R14)."""
     try:
-        return SessionPhoto.objects.select_related("session").get(
+        return SessionPhoto.objects.select_related("session__client").get(
             pk=photo_id, session__clinic__in=staff_clinics(user)
         )
     except (SessionPhoto.DoesNotExist, ValueError, TypeError):

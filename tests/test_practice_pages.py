@@ -127,7 +127,7 @@ def test_my_day_runs_the_same_queries_for_two_or_twenty_sessions(client, practit
     with CaptureQueriesContext(connection) as many:
         response = client.get(reverse("practice:my_day"))
     assert response.content.decode().count("Last shade 3") == 20
-    assert len(many) == len(few) <= 8
+    assert len(many) == len(few) <= 9  # 8 to show the page, 1 to record the read (clinic.audit)
 
 
 # --------------------------------------------------------------------------- session log
@@ -313,7 +313,7 @@ def test_progress_runs_the_same_queries_for_two_or_eight_sessions(client, practi
         assert client.get(reverse("practice:plan_progress", args=[few_plan.pk])).status_code == 200
     with CaptureQueriesContext(connection) as many:
         assert client.get(reverse("practice:plan_progress", args=[many_plan.pk])).status_code == 200
-    assert len(many) == len(few) <= 12
+    assert len(many) == len(few) <= 13  # 12 to show the page, 1 to record the read (clinic.audit)
 
 
 def test_progress_of_a_plan_without_sessions_has_an_empty_state(client, practitioner, plan):

@@ -1,0 +1,1 @@
+"""Managers' reports (an audience package: views, forms and URLs; no models)."""
