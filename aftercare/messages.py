@@ -11,12 +11,12 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 
-from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import linebreaks
 from django.utils.safestring import mark_safe
 
+from aftercare import placeholders
 from aftercare.models import Channel, MessageTemplate, Reminder
 from aftercare.window import aftercare_window
 from clinic.clinic_time import local_date
@@ -122,6 +122,7 @@ def message_context(reminder: Reminder) -> dict:
         "next_ordinal": ORDINALS.get(session.number + 1, f"{session.number + 1}th"),
         "notice_hours": clinic.cancellation_notice_hours,
         "deposit": f"{clinic.deposit_amount} {clinic.currency}",
+        "reference": reference,
     }
     if session.number + 1 <= plan.quoted_sessions:
         earliest, latest = allowed_window(plan, session.number + 1, session.starts_at)
@@ -143,8 +144,9 @@ def render_reminder(reminder: Reminder) -> RenderedMessage:
     folder = f"{TEMPLATE_DIR}/{step.template}"
     with translation.override(reminder.session.clinic.language or "en"):
         if step.template == MessageTemplate.CUSTOM:
-            context["custom_subject"] = _custom(step.subject, context)
-            context["custom_text"] = _custom(step.body, context)
+            values = placeholder_values(context)
+            context["custom_subject"] = placeholders.fill(step.subject, values).strip()
+            context["custom_text"] = placeholders.fill(step.body, values).strip()
             # linebreaks() escapes the text itself (autoescape=True): safe to insert as HTML.
             context["custom_html"] = mark_safe(linebreaks(context["custom_text"], autoescape=True))  # noqa: S308
         if reminder.channel == Channel.SMS:
@@ -156,8 +158,12 @@ def render_reminder(reminder: Reminder) -> RenderedMessage:
         )
 
 
-def _custom(source: str, context: dict) -> str:
-    # A manager's text is a template over the plain context above; no HTML escaping here
-    # (the HTML version escapes it as a whole).
-    template = Template("{% load aftercare_messages %}" + source)
-    return template.render(Context(context, autoescape=False)).strip()
+def placeholder_values(context: dict) -> dict[str, str]:
+    """The values of a custom step's placeholders (aftercare.placeholders), as text: a
+    manager's text is filled from these and never compiled as a template."""
+    values = {name: str(context[name]) for name in placeholders.PLACEHOLDERS if name in context}
+    end_date, reference = context["session_end_date"], context["reference"]
+    values["session_day"] = day_label(end_date, reference=reference)
+    for days in placeholders.DAY_OFFSETS:
+        values[f"day_{days}"] = day_label(end_date + dt.timedelta(days=days), reference=reference)
+    return values

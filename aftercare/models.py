@@ -13,8 +13,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.template import Template, TemplateSyntaxError
+from simple_history.models import HistoricalRecords
 
+from aftercare import placeholders
 from clinic.models import Client, Clinic
 from sessions_app.models import TreatmentSession
 
@@ -76,12 +77,14 @@ class ScheduleStep(models.Model):
     by_email = models.BooleanField("e-mail", default=True)
     by_sms = models.BooleanField("SMS", default=False)
     template = models.CharField(max_length=30, choices=MessageTemplate.choices)
-    subject = models.CharField(max_length=150, blank=True, help_text="Custom template only")
+    subject = models.CharField(
+        max_length=150, blank=True, help_text="Custom template only; placeholders as in the text"
+    )
     body = models.TextField(
         blank=True,
-        help_text="Custom template only. Placeholders: {{ first_name }}, {{ clinic_name }}, "
-        "{{ clinic_phone }}, {{ session_number }}, {{ session_ended }}, {{ window_until }}, and "
-        "dates such as {{ session_end_date|plus_days:30 }}.",
+        help_text="Custom template only. Plain text with placeholders such as {first_name}, "
+        "{clinic_name}, {clinic_phone}, {session_day}, {window_until} and {day_30} (the day 30 "
+        "days after the session ended); the full list is in docs/rules.md.",
     )
     after_session = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Only for this session number (blank: every session)"
@@ -99,6 +102,7 @@ class ScheduleStep(models.Model):
     )
 
     objects = ScheduleStepQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["anchor", "day_offset", "send_time", "kind"]
@@ -120,6 +124,13 @@ class ScheduleStep(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        # A custom text is filled from a fixed set of placeholders when it is sent: one that
+        # Pigment cannot fill must never be stored (it would fail only days later).
+        if errors := self._placeholder_errors():
+            raise ValidationError(errors)
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         errors = {}
         if not (self.by_email or self.by_sms):
@@ -129,17 +140,24 @@ class ScheduleStep(models.Model):
                 errors["subject"] = "A custom message needs a subject."
             if not self.body.strip():
                 errors["body"] = "A custom message needs a text."
-            else:
-                try:
-                    Template("{% load aftercare_messages %}" + self.body)
-                except TemplateSyntaxError as error:
-                    errors["body"] = f"The text has a placeholder Pigment cannot read: {error}"
+            errors.update(self._placeholder_errors())
         if self.anchor == Anchor.SESSION_START and self.day_offset > 0:
             errors["day_offset"] = "A reminder before a session counts days before it (0 or negative)."
         if self.day_offset is not None and not -60 <= self.day_offset <= 3660:
             errors["day_offset"] = "Use an offset between -60 and 3660 days."
         if errors:
             raise ValidationError(errors)
+
+    def _placeholder_errors(self) -> dict[str, str]:
+        if self.template != MessageTemplate.CUSTOM:
+            return {}
+        errors = {}
+        for field in ("subject", "body"):
+            try:
+                placeholders.validate(getattr(self, field))
+            except ValidationError as error:
+                errors[field] = error.messages[0]
+        return errors
 
     @property
     def channels(self) -> list[str]:

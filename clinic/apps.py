@@ -1,6 +1,15 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class ClinicConfig(AppConfig):
     name = "clinic"
     verbose_name = "Clinics, staff, clients and plans"
+    default = True  # the module also holds the admin's config below
+
+
+class PigmentAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with Pigment's site: managers and superusers only."""
+
+    default = False
+    default_site = "clinic.admin_site.PigmentAdminSite"

@@ -84,7 +84,7 @@ def _user(username: str, first: str, last: str, *, superuser: bool = False):
 
 def _staff(username, first, last, role, clinics):
     user = _user(username, first, last)
-    user.is_staff = True
+    user.is_staff = role == Role.MANAGER  # the admin is for managers (and superusers) only
     user.save(update_fields=["is_staff"])
     profile = StaffProfile.objects.create(user=user, role=role, current_clinic=clinics[0])
     profile.clinics.set(clinics)

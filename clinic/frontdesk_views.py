@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from clinic.access import current_clinic, get_client_for, get_plan_for, staff_clinics, staff_required
+from clinic.clients import save_client
 from clinic.clinic_time import local_date
 from clinic.forms import AmendQuoteForm, CancelPlanForm, ClientForm, ClientSearchForm, PlanForm
 from clinic.models import Client, PlanStatus, Role, TreatmentPlan
@@ -133,7 +134,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
         with transaction.atomic():
             client = form.save(commit=False)
             _record_paperwork(client, form, request.user)
-            client.save()
+            save_client(client=client, by=request.user)
         messages.success(request, f"{client.full_name} added.")
         return redirect("frontdesk:client_detail", client_id=client.pk)
     return render(request, "frontdesk/client_form.html", {
@@ -149,7 +150,7 @@ def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
         with transaction.atomic():
             client = form.save(commit=False)
             _record_paperwork(client, form, request.user)
-            client.save()
+            save_client(client=client, by=request.user)
         messages.success(request, f"{client.full_name}'s details saved.")
         return redirect("frontdesk:client_detail", client_id=client.pk)
     return render(request, "frontdesk/client_form.html", {

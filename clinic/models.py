@@ -144,6 +144,8 @@ class OpeningHours(models.Model):
     opens = models.TimeField()
     closes = models.TimeField()
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["clinic", "weekday"]
         verbose_name_plural = "opening hours"

@@ -1,36 +1,33 @@
-"""Model permissions that follow from a staff member's role (R14), for the admin.
+"""Model permissions for the admin, which only managers (their clinics) and superusers enter
+(clinic.admin_site). Front desk and practitioners work in Pigment's own pages and hold no
+admin permission at all (R14).
 
-Scoping to clinics is done by the admin's querysets and the views' access helpers; this
-backend only answers "may a front-desk user change a client at all?"."""
+Scoping to clinics is done by the admin's querysets (clinic.admin_scoping); this backend
+only answers "may a manager change a client at all?"."""
 
 from django.contrib.auth.backends import BaseBackend
 
 from clinic.models import Role
 
-_VIEW = "view"
+_VIEW = ("view",)
 _EDIT = ("view", "add", "change")
-# Clinical records (issue 5): read-only in the admin, never for the front desk (R14).
+# Clinical records: read-only in the admin (written by the session log page only).
 _CLINICAL = {
-    f"sessions_app.{model}": (_VIEW,)
+    f"sessions_app.{model}": _VIEW
     for model in ("sessionrecord", "zoneassessment", "hairlinedesign", "alterationrequest", "sessionphoto")
 }
 
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
-    Role.FRONT_DESK: {
-        "clinic.client": _EDIT, "clinic.treatmentplan": _EDIT, "clinic.clinic": (_VIEW,),
-        "clinic.quoteamendment": (_VIEW,), "sessions_app.treatmentsession": _EDIT,
-        "sessions_app.deposit": _EDIT, "sessions_app.payment": (_VIEW,),
-    },
-    Role.PRACTITIONER: {
-        "clinic.client": (_VIEW,), "clinic.treatmentplan": (_VIEW,), "clinic.clinic": (_VIEW,),
-        "sessions_app.treatmentsession": (_VIEW,), **_CLINICAL,
-    },
     Role.MANAGER: {
         "clinic.client": _EDIT, "clinic.treatmentplan": _EDIT, "clinic.clinic": ("view", "change"),
         "clinic.openinghours": ("view", "add", "change", "delete"),
-        "clinic.quoteamendment": (_VIEW,), "clinic.staffprofile": (_VIEW,),
+        "clinic.quoteamendment": _VIEW,
+        # Role and clinics of their clinics' staff, within clinic.staff's rules.
+        "clinic.staffprofile": ("view", "change"),
         "sessions_app.treatmentsession": _EDIT, "sessions_app.deposit": _EDIT,
-        "sessions_app.payment": (_VIEW,), **_CLINICAL,
+        "sessions_app.payment": _VIEW, **_CLINICAL,
+        # Their clinics' own steps (the shared ones are superusers'), and the outbox.
+        "aftercare.schedulestep": _EDIT, "aftercare.reminder": _VIEW,
     },
 }
 

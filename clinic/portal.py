@@ -9,11 +9,15 @@ import hashlib
 import secrets
 
 from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
+from clinic.clients import save_client
 from clinic.emails import send_templated_email
 from clinic.models import (
     Client,
@@ -21,6 +25,7 @@ from clinic.models import (
     Role,
     SlotRequest,
     SlotRequestStatus,
+    StaffProfile,
     TreatmentPlan,
     staff_role,
 )
@@ -40,11 +45,29 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def invite_client(*, client: Client, by, base_url: str) -> PortalInvitation:
+def own_login(client: Client):
+    """The client's portal login when it is theirs and nothing else: never a login with a
+    staff profile, `is_staff` or `is_superuser` (such a link is not the client's to use, and
+    an invitation must never set that account's password)."""
+    user = client.user
+    if user is None or user.is_staff or user.is_superuser:
+        return None
+    if StaffProfile.objects.filter(user=user).exists():
+        return None
+    return user
+
+
+def invite_client(*, client: Client, by, base_url: str) -> PortalInvitation | None:
     """E-mail the client a one-time link to set a portal password. Earlier unused links stop
-    working, so only the newest e-mail counts."""
+    working, so only the newest e-mail counts. A client who already has their own login gets
+    a password-reset link at the login's registered address instead (and None is returned):
+    an invitation never touches an existing account."""
     if staff_role(by, client.clinic) not in (Role.FRONT_DESK, Role.MANAGER):
         raise PortalRefused("Only the front desk or a manager can invite clients.", code="not_permitted")
+    login = own_login(client)
+    if login is not None:
+        _send_password_reset(client, login, base_url)
+        return None
     if not client.email:
         raise PortalRefused("Add the client's e-mail address first.", code="email_missing")
     token = secrets.token_urlsafe(32)
@@ -63,6 +86,26 @@ def invite_client(*, client: Client, by, base_url: str) -> PortalInvitation:
     return invitation
 
 
+def _send_password_reset(client: Client, user, base_url: str) -> None:
+    """Django's password-reset link (token generator and confirm page), sent to the address
+    the login was registered with - not to the client row's address, which staff can edit."""
+    if not user.is_active or not user.email:
+        raise PortalRefused(
+            "This client already has a portal login that cannot receive a reset link (switched "
+            "off or without an address). Ask an administrator.",
+            code="login_unusable",
+        )
+    path = reverse("password_reset_confirm", kwargs={
+        "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+    })
+    context = {"client": client, "clinic": client.clinic, "link": base_url.rstrip("/") + path,
+               "email": user.email}
+    transaction.on_commit(
+        lambda: send_templated_email("portal/email/password_reset", context, [user.email])
+    )
+
+
 def valid_invitation(token: str) -> PortalInvitation | None:
     """The invitation behind a link, if it is neither used nor expired."""
     return (
@@ -74,7 +117,9 @@ def valid_invitation(token: str) -> PortalInvitation | None:
 
 def accept_invitation(*, token: str, password: str):
     """Set the client's portal password through a valid link; the link is then used up.
-    The portal login is the client's e-mail address."""
+    Sets the password of the client's own login only (see own_login); otherwise creates a new
+    login, named after the client's e-mail address, and links it - it never takes over an
+    existing account."""
     with transaction.atomic():
         invitation = (
             PortalInvitation.objects.select_for_update()
@@ -88,10 +133,10 @@ def accept_invitation(*, token: str, password: str):
             )
         client = Client.objects.select_for_update().get(pk=invitation.client_id)
         users = get_user_model().objects
-        user = client.user
+        user = own_login(client)
         if user is None:
-            username = client.email.lower()
-            if users.filter(username__iexact=username).exists():
+            username = client.email.strip().lower()
+            if not username or users.filter(username__iexact=username).exists():
                 raise PortalRefused(
                     "An account with this e-mail address already exists. Sign in, or ask the "
                     "clinic for help.",
@@ -104,6 +149,7 @@ def accept_invitation(*, token: str, password: str):
         user.save()
         if client.user_id != user.pk:
             client.user = user
+            client._history_user = user
             client.save(update_fields=["user"])
         invitation.used_at = timezone.now()
         invitation.save(update_fields=["used_at"])
@@ -112,13 +158,11 @@ def accept_invitation(*, token: str, password: str):
 
 def update_preferences(*, client: Client, email: str, phone: str, email_consent: bool,
                        sms_consent: bool) -> Client:
-    """The client changes their contact details and consents (R12: consent decides channels)."""
+    """The client changes their contact details and consents (R12: consent decides channels).
+    A changed e-mail address is told to the old one (clinic.clients)."""
     client.email, client.phone = email, phone
     client.email_consent, client.sms_consent = email_consent, sms_consent
-    client._history_user = client.user
-    client.full_clean()
-    client.save()
-    return client
+    return save_client(client=client, by=client.user)
 
 
 def request_third_session_slot(

@@ -265,11 +265,16 @@ def accept_invitation(request, token):
 def invite(request, client_id):
     client = get_client_for(request.user, client_id)
     try:
-        portal.invite_client(client=client, by=request.user, base_url=request.build_absolute_uri("/"))
+        invitation = portal.invite_client(client=client, by=request.user,
+                                          base_url=request.build_absolute_uri("/"))
     except ValidationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Invitation sent to {client.email}. The link works for 7 days.")
+        messages.success(request, (
+            f"Invitation sent to {client.email}. The link works for 7 days." if invitation else
+            f"{client.full_name} already has a portal login: a link to choose a new password "
+            "was sent to the address that login is registered with."
+        ))
     return redirect(next_url(request, reverse("frontdesk:client_detail", args=[client.pk])))
 
 

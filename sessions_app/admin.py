@@ -1,12 +1,13 @@
-"""Admin for sessions, deposits and payments. Every write goes through sessions_app.booking:
-the add form books, the change form reschedules, and the actions check in, complete, mark
-no-show and cancel. A refusal shows the rule's message on the form; nothing is deleted."""
+"""Admin for sessions, deposits and payments (managers of their clinics and superusers).
+Every write goes through sessions_app.booking: the add form books, the change form and a
+revert reschedule, and the actions check in, complete, mark no-show and cancel. A refusal
+shows the rule's message on the form; nothing is deleted."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from clinic.admin import ClinicScopedAdmin, NoDeleteMixin
+from clinic.admin_scoping import ClinicScopedAdmin, NoDeleteMixin
 from sessions_app import booking
 from sessions_app.models import Deposit, Payment, TreatmentSession
 
@@ -76,6 +77,7 @@ class TreatmentSessionAdmin(NoDeleteMixin, ClinicScopedAdmin):
     date_hierarchy = "starts_at"
     search_fields = ["client__last_name", "client__first_name"]
     raw_id_fields = ["plan"]
+    revertible = True
     actions = [
         _service_action(booking.check_in_session, "checked in"),
         _service_action(booking.complete_session, "completed"),
@@ -103,6 +105,15 @@ class TreatmentSessionAdmin(NoDeleteMixin, ClinicScopedAdmin):
 
     def save_related(self, request, form, formsets, change):
         pass  # no related rows: the service wrote everything
+
+    def revert_to_version(self, request, obj, version) -> None:
+        """A revert moves the session back to the version's times and practitioner through
+        the booking service (R3-R8 and R21 checked again, for the sessions after it too); its
+        status is never reverted (the actions and the desk's pages change it)."""
+        booking.reschedule_session(
+            session=obj, starts_at=version.starts_at, ends_at=version.ends_at, by=request.user,
+            practitioner=version.practitioner, override_reason=version.override_reason,
+        )
 
 
 class DepositAdminForm(forms.ModelForm):
@@ -214,36 +225,46 @@ class ZoneAssessmentInline(ReadOnlyAdminMixin, admin.TabularInline):
     readonly_fields = fields
 
 
-@admin.register(SessionRecord)
-class SessionRecordAdmin(ReadOnlyAdminMixin, NoDeleteMixin, ClinicScopedAdmin):
+class ClinicalAdmin(ReadOnlyAdminMixin, NoDeleteMixin, ClinicScopedAdmin):
+    """Lists name the session and who wrote it, nothing clinical: the content is on the
+    record's own page, and opening it (or its history) is recorded as a read (R18)."""
+
     clinic_lookup = "session__clinic"
-    list_display = ["session", "shade_used", "suggested_shade", "revision", "updated_by", "updated_at"]
+    clinical = True
+
+    def audit_client(self, obj):
+        return obj.session.client
+
+
+@admin.register(SessionRecord)
+class SessionRecordAdmin(ClinicalAdmin):
+    list_display = ["session", "revision", "updated_by", "updated_at"]
     list_select_related = ["session__client", "session__plan", "updated_by"]
     search_fields = ["session__client__last_name", "session__client__first_name"]
     inlines = [ZoneAssessmentInline]
 
 
 @admin.register(HairlineDesign)
-class HairlineDesignAdmin(ReadOnlyAdminMixin, NoDeleteMixin, ClinicScopedAdmin):
+class HairlineDesignAdmin(ClinicalAdmin):
     clinic_lookup = "plan__clinic"
     list_display = ["plan", "version", "signed_off_at", "created_by", "created_at"]
     list_select_related = ["plan__client", "created_by"]
 
+    def audit_client(self, obj):
+        return obj.plan.client
+
 
 @admin.register(AlterationRequest)
-class AlterationRequestAdmin(ReadOnlyAdminMixin, NoDeleteMixin, ClinicScopedAdmin):
-    clinic_lookup = "session__clinic"
-    list_display = ["session", "kind", "decision", "decided_by", "raised_at"]
-    list_filter = ["kind", "decision"]
+class AlterationRequestAdmin(ClinicalAdmin):
+    list_display = ["session", "decided_by", "raised_at"]
     list_select_related = ["session__client", "session__plan", "decided_by"]
 
 
 @admin.register(SessionPhoto)
-class SessionPhotoAdmin(ReadOnlyAdminMixin, NoDeleteMixin, ClinicScopedAdmin):
+class SessionPhotoAdmin(ClinicalAdmin):
     """No file field and no public URL: the preview link goes through the access-checked view."""
 
-    clinic_lookup = "session__clinic"
-    list_display = ["session", "kind", "caption", "uploaded_by", "uploaded_at", "preview"]
+    list_display = ["session", "kind", "uploaded_by", "uploaded_at", "preview"]
     list_select_related = ["session__client", "session__plan", "uploaded_by"]
     exclude = ["image_path", "thumbnail_path"]
     readonly_fields = ["preview"]

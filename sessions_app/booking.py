@@ -788,11 +788,11 @@ def _amount_limit(plan: TreatmentPlan) -> Decimal:
 
 def request_deposit(*, plan: TreatmentPlan, by, amount=None, idempotency_key=None) -> Deposit:
     """Ask the client for a booking deposit (the clinic's amount unless given). The same
-    `idempotency_key` (one per form) requests it only once."""
+    `idempotency_key` (one per form, looked up on this plan only) requests it only once."""
     with transaction.atomic():
         clinic = _lock_clinic(plan.clinic_id)
         _require_staff(by, clinic, "request deposits", roles=(Role.FRONT_DESK, Role.MANAGER))
-        if idempotency_key and (done := Deposit.objects.filter(idempotency_key=idempotency_key).first()):
+        if idempotency_key and (done := plan.deposits.filter(idempotency_key=idempotency_key).first()):
             return done
         value = _clean_amount(
             clinic.deposit_amount if amount is None else amount, clinic.currency,
@@ -813,12 +813,13 @@ def record_deposit(
 ) -> Deposit:
     """Money received as a deposit: state paid. Pays the given requested deposit, else the
     plan's oldest requested one, else a new one. Without a session it is held on the plan.
-    The same `idempotency_key` (one per payment form) records the money only once."""
+    The same `idempotency_key` (one per payment form, looked up on this plan only) records
+    the money only once."""
     with transaction.atomic():
         clinic = _lock_clinic(plan.clinic_id)
-        if idempotency_key and (done := Deposit.objects.filter(idempotency_key=idempotency_key).first()):
-            return done
         _require_staff(by, clinic, "take deposits", roles=(Role.FRONT_DESK, Role.MANAGER))
+        if idempotency_key and (done := plan.deposits.filter(idempotency_key=idempotency_key).first()):
+            return done
         value = _clean_amount(amount, plan.currency, limit=_amount_limit(plan))
         if session is not None and (session.plan_id != plan.pk or not session.is_live
                                     or session.status == SessionStatus.COMPLETED):
@@ -895,12 +896,12 @@ def record_payment(
     idempotency_key=None,
 ) -> Payment:
     """Money received towards the plan's price (not a deposit). The same `idempotency_key`
-    (one per payment form) records the money only once."""
+    (one per payment form, looked up on this plan only) records the money only once."""
     with transaction.atomic():
         clinic = _lock_clinic(plan.clinic_id)
-        if idempotency_key and (done := Payment.objects.filter(idempotency_key=idempotency_key).first()):
-            return done
         _require_staff(by, clinic, "take payments", roles=(Role.FRONT_DESK, Role.MANAGER))
+        if idempotency_key and (done := plan.payments.filter(idempotency_key=idempotency_key).first()):
+            return done
         value = _clean_amount(amount, plan.currency, limit=min(MAX_AMOUNT, max(plan.price, Decimal("0.01"))))
         payment = Payment(
             plan=plan, amount=value, currency=plan.currency, method=method, reference=reference,

@@ -150,8 +150,9 @@ class Deposit(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     note = models.TextField(blank=True)
-    # One key per payment form: a double click or a second tab records the money once.
-    idempotency_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # One key per payment form: a double click or a second tab records the money once. Unique
+    # per plan, never across plans: a key can only ever meet its own plan's money.
+    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
 
     history = HistoricalRecords()
 
@@ -169,6 +170,9 @@ class Deposit(models.Model):
             models.CheckConstraint(
                 condition=~Q(state=DepositState.APPLIED) | Q(session__isnull=False),
                 name="applied_deposit_has_session",
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "idempotency_key"], name="deposit_key_unique_per_plan"
             ),
         ]
         indexes = [
@@ -197,7 +201,8 @@ class Payment(models.Model):
     reference = models.CharField(max_length=100, blank=True)
     received_at = models.DateTimeField()
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    idempotency_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # As on Deposit: unique per plan only.
+    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
 
     history = HistoricalRecords()
 
@@ -205,6 +210,9 @@ class Payment(models.Model):
         ordering = ["received_at"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.UniqueConstraint(
+                fields=["plan", "idempotency_key"], name="payment_key_unique_per_plan"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.views.decorators.http import require_POST
 
 from clinic import audit
@@ -29,7 +30,6 @@ from sessions_app.models import (
     LIVE_STATUSES,
     Deposit,
     DepositState,
-    Payment,
     SessionStatus,
     TreatmentSession,
 )
@@ -67,16 +67,15 @@ def _url_or_none(name: str, *args) -> str | None:
         return None
 
 
-# Namespace of the idempotency keys of money forms (uuid5 of the plan's money state).
-_FORM_KEYS = uuid.UUID("6f1c3c4e-6b0e-4c53-9a55-2f0f3d8a7b21")
-
-
 def form_key(plan: TreatmentPlan, kind: str) -> uuid.UUID:
-    """The idempotency key of a deposit or payment form, derived from what the plan has
-    received so far. Every rendering of the form at the same state (two tabs, two desks, a
-    reload) carries the same key, so only the first submit records money; once money is
-    recorded the state moves on and a fresh form gets a fresh key. A random key per
-    rendering would let two open tabs record the money twice."""
+    """The idempotency key of a deposit or payment form: an HMAC (the server's secret) of
+    the plan, the form and what the plan has received so far. Every rendering of the form
+    at the same state (two tabs, two desks, a reload) carries the same key, so only the
+    first submit records money; once money is recorded the state moves on and a fresh form
+    gets a fresh key. A random key per rendering would let two open tabs record the money
+    twice. Nobody can compute a key without the secret, and the service looks a key up on
+    its own plan only, so a key seen at one clinic neither blocks nor reveals anything at
+    another."""
     if kind == "deposit":
         # Each recorded deposit adds a row or turns a requested one paid: the pair grows.
         state = plan.deposits.aggregate(
@@ -85,7 +84,11 @@ def form_key(plan: TreatmentPlan, kind: str) -> uuid.UUID:
         token = f"{state['rows']}:{state['received']}"
     else:
         token = str(plan.payments.count())
-    return uuid.uuid5(_FORM_KEYS, f"plan:{plan.pk}:{kind}:{token}")
+    return _keyed(f"plan:{plan.pk}:{kind}:{token}")
+
+
+def _keyed(value: str) -> uuid.UUID:
+    return uuid.UUID(salted_hmac("pigment.money-form-key", value, algorithm="sha256").hexdigest()[:32])
 
 
 def _already_recorded(request, what: str, row) -> None:
@@ -164,7 +167,7 @@ def take_deposit(request: HttpRequest, plan_id: int) -> HttpResponse:
                 deposit = booking.request_deposit(
                     plan=plan, by=request.user, amount=request_form.cleaned_data["amount"],
                     # Two posts at the same instant carry the same state: one request.
-                    idempotency_key=uuid.uuid5(_FORM_KEYS, f"request:{request_form.cleaned_data['seen']}"),
+                    idempotency_key=_keyed(f"plan:{plan.pk}:request:{request_form.cleaned_data['seen']}"),
                 )
             except BookingRefused as refusal:
                 _refusal_on_form(request_form, refusal)
@@ -177,7 +180,7 @@ def take_deposit(request: HttpRequest, plan_id: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             # Only for the message: the service itself makes the second submit a no-op.
-            repeat = Deposit.objects.filter(idempotency_key=data["idempotency_key"]).exists()
+            repeat = plan.deposits.filter(idempotency_key=data["idempotency_key"]).exists()
             try:
                 deposit = booking.record_deposit(
                     plan=plan, amount=data["amount"], by=request.user, method=data["method"],
@@ -320,7 +323,7 @@ def record_payment(request: HttpRequest, plan_id: int) -> HttpResponse:
         form = MoneyForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            repeat = Payment.objects.filter(idempotency_key=data["idempotency_key"]).exists()
+            repeat = plan.payments.filter(idempotency_key=data["idempotency_key"]).exists()
             try:
                 payment = booking.record_payment(
                     plan=plan, amount=data["amount"], by=request.user, method=data["method"],

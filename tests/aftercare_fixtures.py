@@ -93,7 +93,7 @@ def make_due_reminders(n: int, *, channel: str = Channel.SMS, kinds: int = 10) -
     steps = ScheduleStep.objects.bulk_create(
         ScheduleStep(kind=f"bulk-{clinic.pk}-{i}", name=f"Bulk {i}", anchor=Anchor.SESSION_END,
                      day_offset=1, by_email=True, by_sms=True, template="custom",
-                     subject="Hello {{ first_name }}", body="Message {{ session_number }}")
+                     subject="Hello {first_name}", body="Message {session_number}")
         for i in range(kinds)
     )
     sessions_needed = -(-n // kinds)

@@ -82,6 +82,18 @@ def outsider(other_clinic):
 
 
 @pytest.fixture
+def superuser(db):
+    """An administrator without a staff role (the admin's other user besides managers)."""
+    from django.contrib.auth import get_user_model
+
+    from tests.factories import PASSWORD
+
+    return get_user_model().objects.create_superuser(
+        "root", "root@pigment.example", PASSWORD, first_name="Ada", last_name="Root"
+    )
+
+
+@pytest.fixture
 def client_(clinic):
     return make_client(clinic, first_name="Carl", last_name="Client")
 

@@ -46,13 +46,13 @@ def make_clinic(*, opening_hours=None, **fields) -> Clinic:
 
 def make_staff(role: str, clinic: Clinic | None = None, *, clinics=(), **fields):
     """A staff user with `role` ("front_desk", "practitioner" or "manager") at `clinic` (and
-    any `clinics`). Can sign in to the admin with PASSWORD."""
+    any `clinics`), with PASSWORD. Only managers get `is_staff` (the admin is theirs)."""
     n = next(_seq)
     fields.setdefault("username", f"{role}{n}")
     fields.setdefault("first_name", role.replace("_", " ").title())
     fields.setdefault("last_name", f"No{n}")
     fields.setdefault("email", f"{fields['username']}@staff.example")
-    fields.setdefault("is_staff", True)
+    fields.setdefault("is_staff", role == "manager")
     password = fields.pop("password", PASSWORD)
     user = get_user_model().objects.create_user(password=password, **fields)
     profile = StaffProfile.objects.create(user=user, role=role)

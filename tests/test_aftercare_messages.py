@@ -110,8 +110,8 @@ def test_the_recall_shows_the_years(second_session):
 def test_a_managers_own_text_uses_the_placeholders_and_dates(second_session):
     custom = ScheduleStep.objects.create(
         kind="hat", name="Wear a hat", template="custom", day_offset=3, send_time=dt.time(9),
-        subject="A hat until {{ session_end_date|plus_days:14|long_day }}",
-        body="Hi {{ first_name }},\nplease wear a hat until {{ session_end_date|plus_days:14|long_day }}.",
+        subject="A hat until {day_14}",
+        body="Hi {first_name},\nplease wear a hat until {day_14}.",
     )
     message = render(second_session, custom.kind, due=at(3, 13, 9))
     assert message.subject == "A hat until Tuesday 24 March"
@@ -125,6 +125,37 @@ def test_a_managers_text_with_a_broken_placeholder_is_refused_with_a_reason():
     with pytest.raises(ValidationError) as error:
         custom.full_clean()
     assert "placeholder" in str(error.value.message_dict["body"])
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("Hello {firstname}", "Unknown placeholder {firstname}. Use only: {first_name}, "),
+    ("{first_name.__class__.__mro__}", "Unknown placeholder {first_name.__class__.__mro__}"),
+    ("{first_name!r}", "without anything after its name"),
+    ("{first_name:>99999999}", "without anything after its name"),
+    ("{% debug %}", "Unknown placeholder"),
+    ("{{ settings.SECRET_KEY }}", "single braces"),
+    ("Hello {first_name", "A brace is not closed"),
+])
+def test_a_custom_text_is_plain_placeholders_and_anything_else_is_refused_at_save(text, message):
+    step = ScheduleStep(kind="bad", name="Bad", template="custom", subject="Hi", body=text, by_email=True)
+    with pytest.raises(ValidationError) as on_clean:
+        step.full_clean()
+    assert message in on_clean.value.message_dict["body"][0]
+    with pytest.raises(ValidationError):
+        step.save()  # not only the admin's form: the row is never stored
+    assert not ScheduleStep.objects.filter(kind="bad").exists()
+
+
+def test_a_custom_text_is_never_compiled_as_a_template(second_session):
+    """Template syntax typed into a value (here the client's own name) stays text."""
+    second_session.client.first_name = "{% load log %}{{ request }}"
+    second_session.client.save()
+    ScheduleStep.objects.create(
+        kind="plain", name="Plain", template="custom", day_offset=3, send_time=dt.time(9),
+        subject="Hello {first_name}", body="Dear {first_name}, see you at {clinic_name}.",
+    )
+    message = render(second_session, "plain", due=at(3, 13, 9))
+    assert message.text == "Dear {% load log %}{{ request }}, see you at Chicago.\n"
 
 
 def test_a_step_needs_a_channel_and_a_custom_step_needs_text():

@@ -14,7 +14,7 @@ from django.utils import timezone
 from aftercare.models import Reminder, ReminderStatus, ScheduleStep
 from sessions_app.models import SessionStatus
 from tests import aftercare_fixtures as fx
-from tests.factories import make_client, make_plan, make_portal_user, make_session, sign_in
+from tests.factories import make_client, make_plan, make_portal_user, make_session, make_staff, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -192,8 +192,8 @@ def test_lists_take_the_same_queries_for_few_and_many_messages(
 # --------------------------------------------------------------------------- admin
 
 
-def test_managers_edit_the_schedule_in_the_admin(client, manager):
-    sign_in(client, manager)
+def test_superusers_edit_the_shared_schedule_in_the_admin(client, superuser):
+    sign_in(client, superuser)
     assert client.get(reverse("admin:aftercare_schedulestep_changelist")).status_code == 200
     step = ScheduleStep.objects.get(kind="aftercare_reminder")
     url = reverse("admin:aftercare_schedulestep_change", args=[step.pk])
@@ -204,27 +204,56 @@ def test_managers_edit_the_schedule_in_the_admin(client, manager):
     assert response.status_code == 302
     step.refresh_from_db()
     assert (step.day_offset, step.send_time) == (3, dt.time(11))
+    assert step.history.first().history_user == superuser  # steps keep their history
 
 
-def test_the_front_desk_reads_the_schedule_but_cannot_change_it(client, front_desk):
-    sign_in(client, front_desk)
-    step = ScheduleStep.objects.get(kind="aftercare_reminder")
-    assert client.get(reverse("admin:aftercare_schedulestep_changelist")).status_code == 200
-    url = reverse("admin:aftercare_schedulestep_change", args=[step.pk])
-    response = client.post(url, {"day_offset": "9"})
-    assert response.status_code == 403
+def test_managers_extend_the_schedule_for_their_own_clinic_only(client, manager, clinic, other_clinic):
+    sign_in(client, manager)
+    shared = ScheduleStep.objects.get(kind="aftercare_reminder")
+    listing = client.get(reverse("admin:aftercare_schedulestep_changelist"))
+    assert listing.status_code == 200 and shared.name not in listing.text
+    url = reverse("admin:aftercare_schedulestep_change", args=[shared.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"day_offset": "9"}).status_code == 404
+    step = {
+        "name": "Avoid the gym", "kind": "avoid_gym", "active": "on", "anchor": "session_end",
+        "day_offset": "5", "send_time": "10:00", "by_email": "on", "template": "custom",
+        "subject": "Back to the gym on {day_7}",
+        "body": "Hello {first_name}, the gym can wait until {day_7}.",
+    }
+    add = reverse("admin:aftercare_schedulestep_add")
+    shared_try = client.post(add, {**step, "clinic": ""})
+    assert shared_try.status_code == 200 and "This field is required." in shared_try.text
+    elsewhere = client.post(add, {**step, "clinic": other_clinic.pk})
+    assert elsewhere.status_code == 200 and "Select a valid choice" in elsewhere.text
+    assert client.post(add, {**step, "clinic": clinic.pk}).status_code == 302
+    assert ScheduleStep.objects.get(kind="avoid_gym").clinic == clinic
 
 
-def test_practitioners_have_no_aftercare_admin(client, practitioner):
-    sign_in(client, practitioner)
-    assert client.get(reverse("admin:aftercare_schedulestep_changelist")).status_code == 403
-    assert client.get(reverse("admin:aftercare_reminder_changelist")).status_code == 403
+def test_an_unknown_placeholder_is_refused_in_the_admin_with_the_list(client, superuser):
+    sign_in(client, superuser)
+    response = client.post(reverse("admin:aftercare_schedulestep_add"), {
+        "name": "Hat", "kind": "hat", "active": "on", "anchor": "session_end", "day_offset": "5",
+        "send_time": "10:00", "by_email": "on", "template": "custom",
+        "subject": "A hat", "body": "Hello {{ first_name }}, wear a hat until {day_30}.",
+    })
+    assert response.status_code == 200 and "single braces" in response.text
+    assert not ScheduleStep.objects.filter(kind="hat").exists()
 
 
-def test_the_outbox_in_the_admin_is_read_only_and_scoped(client, front_desk, outsider, failed):
-    sign_in(client, outsider)
-    assert "Connection refused" not in client.get(reverse("admin:aftercare_reminder_changelist")).text
-    sign_in(client, front_desk)
+@pytest.mark.parametrize("role", ["front_desk", "practitioner"])
+def test_front_desk_and_practitioners_have_no_aftercare_admin(client, clinic, role):
+    sign_in(client, make_staff(role, clinic))
+    for name in ("admin:aftercare_schedulestep_changelist", "admin:aftercare_reminder_changelist"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and response.url.startswith(reverse("admin:login"))
+
+
+def test_the_outbox_in_the_admin_is_read_only_and_scoped(client, manager, other_clinic, failed):
+    sign_in(client, make_staff("manager", other_clinic))
+    assert "aftercare_instructions" not in client.get(reverse("admin:aftercare_reminder_changelist")).text
+    assert client.get(reverse("admin:aftercare_reminder_change", args=[failed.pk])).status_code == 404
+    sign_in(client, manager)
     listing = client.get(reverse("admin:aftercare_reminder_changelist"))
     assert listing.status_code == 200 and "aftercare_instructions" in listing.text
     assert client.post(reverse("admin:aftercare_reminder_change", args=[failed.pk]), {}).status_code == 403

@@ -1,5 +1,6 @@
-"""The admin in a real browser (Debian's Chromium, headless), under the strict CSP: a front
-desk signs in, books a session through the admin and sees a refusal explained."""
+"""The admin in a real browser (Debian's Chromium, headless), under the strict CSP: a manager
+signs in, books a session through the admin and sees a refusal explained; a front desk is
+not let in."""
 
 import datetime as dt
 from pathlib import Path
@@ -21,13 +22,13 @@ def next_weekday(weekday: int) -> dt.date:
     return day + dt.timedelta(days=(weekday - day.weekday()) % 7)
 
 
-def test_front_desk_books_through_the_admin_in_a_browser(page, live_server, clinic, front_desk, practitioner):
+def test_a_manager_books_through_the_admin_in_a_browser(page, live_server, clinic, manager, practitioner):
     plan = make_plan(make_client(clinic, first_name="Robin", last_name="Admin-Test"))
     csp_errors = []
     page.on("console", lambda msg: csp_errors.append(msg.text) if "Content Security" in msg.text else None)
 
     page.goto(f"{live_server.url}/admin/")
-    page.fill("#id_username", front_desk.username)
+    page.fill("#id_username", manager.username)
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
     page.wait_for_selector("#site-name")
@@ -50,3 +51,14 @@ def test_front_desk_books_through_the_admin_in_a_browser(page, live_server, clin
     assert TreatmentSession.objects.filter(plan=plan).count() == 1
     page.screenshot(path=str(SHOTS / "admin_session_list.png"), full_page=True)
     assert csp_errors == []
+
+
+def test_the_front_desk_is_not_let_into_the_admin_in_a_browser(page, live_server, front_desk):
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("#id_username", front_desk.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_selector(".errornote")
+    assert "/admin/login/" in page.url and "#site-name" not in page.content()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "admin_front_desk_refused.png"), full_page=True)

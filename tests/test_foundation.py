@@ -78,9 +78,9 @@ def test_check_booking_runs_every_rule_without_writing(plan, practitioner, front
 @pytest.mark.django_db
 @pytest.mark.usefixtures("frozen_now")
 def test_the_admin_books_through_the_service_and_shows_its_refusal(
-    client, plan, practitioner, front_desk
+    client, plan, practitioner, manager
 ):
-    sign_in(client, front_desk)
+    sign_in(client, manager)
     url = reverse("admin:sessions_app_treatmentsession_add")
     form = {
         "plan": plan.pk, "practitioner": practitioner.pk, "override_reason": "",
@@ -97,18 +97,18 @@ def test_the_admin_books_through_the_service_and_shows_its_refusal(
     booked = client.post(url, form)
     assert booked.status_code == 302, booked.content.decode()[:2000]
     session = TreatmentSession.objects.get()
-    assert session.starts_at == chicago(3, 3) and session.booked_by == front_desk
+    assert session.starts_at == chicago(3, 3) and session.booked_by == manager
 
 
 @pytest.mark.django_db
 @pytest.mark.usefixtures("frozen_now")
-def test_admin_actions_apply_the_rules(client, clinic, practitioner, front_desk):
+def test_admin_actions_apply_the_rules(client, clinic, practitioner, front_desk, manager):
     from tests.factories import make_client, make_plan
 
     no_paperwork = make_plan(make_client(clinic, paperwork_completed_at=None))
     session = booking.book_session(plan=no_paperwork, starts_at=chicago(3, 3),
                                    practitioner=practitioner, by=front_desk)
-    sign_in(client, front_desk)
+    sign_in(client, manager)
     response = client.post(
         reverse("admin:sessions_app_treatmentsession_changelist"),
         {"action": "check_in_session_action", "_selected_action": [session.pk]}, follow=True,
