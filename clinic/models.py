@@ -72,6 +72,15 @@ class Clinic(models.Model):
         default=False, help_text="Refunds are made by managers unless this is on"
     )
     touch_up_recall_years = models.PositiveSmallIntegerField(default=3, help_text="R15")
+    # Account security (R18). Managers and superusers always need a second factor.
+    staff_second_factor_required = models.BooleanField(
+        default=True,
+        help_text="Front desk and practitioners also sign in with a second factor",
+    )
+    staff_idle_minutes = models.PositiveSmallIntegerField(
+        default=15, validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="A staff session ends after this many idle minutes (at most 30)",
+    )
 
     history = HistoricalRecords()
 
@@ -88,6 +97,10 @@ class Clinic(models.Model):
                 condition=Q(target_days_second_max__gte=models.F("target_days_second_min"))
                 & Q(target_days_second_min__gte=models.F("min_days_first_to_second")),
                 name="clinic_second_target_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(staff_idle_minutes__gte=1) & Q(staff_idle_minutes__lte=30),
+                name="clinic_staff_idle_minutes_1_to_30",
             ),
         ]
 
