@@ -14,7 +14,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.utils import timezone
 
-from clinic.audit import AuditKind, record_event
+from clinic.audit import AuditEvent, AuditKind, record_event
 
 
 def attempted_username(request, credentials) -> str:
@@ -88,8 +88,13 @@ def _sign_in_failed(sender, credentials, request=None, **kwargs):
 
 @receiver(user_locked_out, dispatch_uid="audit_locked_out")
 def _locked_out(sender, request, username, ip_address, **kwargs):
+    """One row when a lock starts (axes signals again at each refused try; those are
+    recorded as failed sign-ins)."""
+    detail = f"Locked after {settings.AXES_FAILURE_LIMIT} failed sign-ins: {str(username)[:150]}"
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    if AuditEvent.objects.filter(kind=AuditKind.LOCKED_OUT, detail=detail, at__gte=since).exists():
+        return
     user = get_user_model().objects.filter(username=username).first()
     record_event(
-        kind=AuditKind.LOCKED_OUT, request=request, actor=None, subject_user=user,
-        detail=f"Locked after {settings.AXES_FAILURE_LIMIT} failed sign-ins: {username[:150]}",
+        kind=AuditKind.LOCKED_OUT, request=request, actor=None, subject_user=user, detail=detail,
     )

@@ -271,9 +271,13 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_CLIENT_IP_CALLABLE = "clinic.audit.client_ip"
 AXES_USERNAME_CALLABLE = "clinic.lockout.attempted_username"
 AXES_RESET_ON_SUCCESS = True
+# A lock lasts 15 minutes from the 10th failure; tries during it do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False  # managers unlock colleagues on the Team page (scoped, recorded)
+# Axes logs every attempt at INFO; the audit trail already records them.
+LOGGING.setdefault("loggers", {})["axes"] = {"level": env.str("AXES_LOG_LEVEL", default="WARNING")}
 # clinic.throttle: the second-factor step, password reset and invitation accept (429 page).
 # Counters live in the cache (Redis when REDIS_URL is set, so all web workers share them).
 THROTTLE_WINDOW_SECONDS = env.int("THROTTLE_WINDOW_SECONDS", default=15 * 60)

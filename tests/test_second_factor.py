@@ -4,8 +4,8 @@ enrolment, verification, recovery codes, and clients who turn it on for themselv
 from __future__ import annotations
 
 import re
-from importlib import metadata
 import time
+from importlib import metadata
 
 import django
 import pytest
@@ -21,7 +21,13 @@ from clinic import demo
 from clinic.audit import AuditEvent, AuditKind
 from clinic.second_factor import factor_required
 from tests.factories import (
-    PASSWORD, make_clinic, make_portal_user, make_staff, sign_in, totp_code, totp_device,
+    PASSWORD,
+    make_clinic,
+    make_portal_user,
+    make_staff,
+    sign_in,
+    totp_code,
+    totp_device,
 )
 
 pytestmark = pytest.mark.django_db
