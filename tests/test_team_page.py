@@ -64,7 +64,8 @@ def test_reset_and_unlock_by_role(people, front_desk, role, status, action):
     changed = AuditEvent.objects.filter(subject_user=front_desk,
                                         kind__in=[AuditKind.FACTOR_RESET, AuditKind.UNLOCKED])
     assert changed.exists() == (role == "manager")
-    assert TOTPDevice.objects.filter(user=front_desk).exists() == (not (role == "manager" and action == "reset_factor"))
+    was_reset = role == "manager" and action == "reset_factor"
+    assert TOTPDevice.objects.filter(user=front_desk).exists() == (not was_reset)
 
 
 @pytest.mark.parametrize("action", ["reset_factor", "unlock"])
@@ -109,7 +110,7 @@ def test_the_team_page_shows_a_lock_and_unlock_lifts_it(manager, front_desk):
 
 
 def test_the_team_page_takes_constant_queries(manager, clinic, django_assert_max_num_queries):
-    for n in range(8):
+    for _ in range(8):
         totp_device(make_staff("front_desk", clinic))
     browser = browser_for(manager)
     with django_assert_max_num_queries(14):
