@@ -33,7 +33,9 @@ def verify(request):
             return redirect(next_url(request, reverse("signed_in")))
         throttle.count(throttle.FACTOR, request, user.get_username())
         form.add_error("code", "That code did not work. Check the time on your phone and try again.")
-    return render(request, "accounts/verify.html", {"form": form, "next": next_url(request, "")})
+    return render(request, "accounts/verify.html", {
+        "form": form, "next": next_url(request, ""), "factor_step": True,
+    })
 
 
 @login_required
@@ -52,14 +54,14 @@ def enrol(request):
         codes = second_factor.confirm_enrolment(request, device, form.cleaned_data["code"])
         if codes is not None:
             return render(request, "accounts/recovery_codes.html", {
-                "codes": codes, "continue_url": next_url(request, reverse("signed_in")),
+                "codes": codes, "continue_url": next_url(request, reverse("signed_in")), "factor_step": True,
             })
         throttle.count(throttle.FACTOR, request, user.get_username())
         form.add_error("code", "That code did not match. Check the time on your phone and try again.")
     return render(request, "accounts/enrol.html", {
         "form": form, "qr_svg": second_factor.qr_svg(device),
         "secret": second_factor.secret_text(device), "next": next_url(request, ""),
-        "replacing": second_factor.has_factor(user),
+        "replacing": second_factor.has_factor(user), "factor_step": not user.is_verified(),
     })
 
 

@@ -69,7 +69,7 @@ def secret_text(device: TOTPDevice) -> str:
 def qr_svg(device: TOTPDevice) -> str:
     """The otpauth:// URI as an inline SVG drawn on the server (no script, no CDN)."""
     return segno.make(device.config_url, error="m").svg_inline(
-        scale=5, dark="#000", light="#fff", omitsize=False, title="QR code for your authenticator app"
+        scale=5, dark="#000", light="#fff", omitsize=True, title="QR code for your authenticator app"
     )
 
 
