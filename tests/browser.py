@@ -22,9 +22,14 @@ def sign_in(page, live_server, user) -> None:
     page.get_by_role("button", name=re.compile("sign in", re.I)).click()
     page.wait_for_load_state()
     if device is not None:
-        page.get_by_label("Code").fill(fresh_totp_code(device))
-        page.get_by_role("button", name="Verify").click()
-        page.wait_for_load_state()
+        second_step(page, device)
+
+
+def second_step(page, device) -> None:
+    """The sign-in's second step, with the code `device`'s app shows now."""
+    page.get_by_label("Code").fill(fresh_totp_code(device))
+    page.get_by_role("button", name="Verify").click()
+    page.wait_for_load_state()
 
 
 def shot(page, name: str) -> None:
