@@ -91,3 +91,33 @@ def test_enrol_then_sign_in_with_a_code_and_with_a_recovery_code(page, live_serv
     assert kinds.count(AuditKind.FACTOR_ENROLLED) == 1
     assert kinds.count(AuditKind.RECOVERY_CODE_USED) == 1
     assert kinds.count(AuditKind.FACTOR_FAILED) == 1
+
+
+def test_a_manager_resets_a_colleagues_factor_and_unlocks_them_on_the_team_page(
+    page, live_server, manager, front_desk, practitioner
+):
+    from django.test import Client as Browser
+
+    from tests.browser import sign_in
+    from tests.factories import totp_device
+
+    totp_device(front_desk)
+    for _ in range(10):
+        wrong = {"username": practitioner.username, "password": "x"}
+        Browser(REMOTE_ADDR="10.0.0.50").post(reverse("login"), wrong)  # not the manager's address
+    page.set_viewport_size({"width": 1280, "height": 860})
+    sign_in(page, live_server, manager)
+    page.get_by_role("link", name="Team").click()
+    expect(page.get_by_role("heading", name="Team")).to_be_visible()
+    table = page.get_by_role("table", name="Colleagues at your clinics")
+    expect(table).to_contain_text("Fran Desk")
+    expect(table).to_contain_text("Locked")
+    shot(page, "team_page")
+    page.get_by_role("button", name=f"Reset second factor of {front_desk.username}").click()
+    expect(page.get_by_text("will set up a new authenticator app")).to_be_visible()
+    page.get_by_role("button", name=f"Unlock {practitioner.username}").click()
+    expect(page.get_by_text("can sign in again")).to_be_visible()
+    expect(table).not_to_contain_text("Locked")
+    shot(page, "team_page_after")
+    assert AuditEvent.objects.filter(kind=AuditKind.FACTOR_RESET, subject_user=front_desk).count() == 1
+    assert AuditEvent.objects.filter(kind=AuditKind.UNLOCKED, subject_user=practitioner).count() == 1
