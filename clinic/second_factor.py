@@ -26,7 +26,8 @@ RECOVERY_NAME = "Recovery codes"
 
 def factor_required(user) -> bool:
     """Managers and superusers always; front desk and practitioners when any of their
-    clinics requires it; anyone else (a client) once they have turned it on."""
+    clinics requires it; anyone (a client, or staff of a clinic that does not require it)
+    once they have turned it on."""
     if not user.is_authenticated:
         return False
     if user.is_superuser:
@@ -35,8 +36,9 @@ def factor_required(user) -> bool:
     if profile is not None:
         if profile.role == Role.MANAGER:
             return True
-        return profile.clinics.filter(staff_second_factor_required=True).exists()
-    return has_factor(user)
+        if profile.clinics.filter(staff_second_factor_required=True).exists():
+            return True
+    return has_factor(user)  # whoever turned it on for themselves is asked for it
 
 
 def has_factor(user) -> bool:

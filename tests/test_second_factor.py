@@ -104,6 +104,15 @@ def test_clinic_setting_off_front_desk_and_practitioner_need_no_factor(clinic, f
     assert password_only(practitioner).get(reverse("practice:my_day")).status_code == 200
 
 
+def test_staff_who_turned_it_on_at_a_relaxed_clinic_are_asked_for_it(clinic, front_desk):
+    clinic.staff_second_factor_required = False
+    clinic.save(update_fields=["staff_second_factor_required"])
+    totp_device(front_desk)
+    assert factor_required(front_desk)
+    response = password_only(front_desk).get(reverse("frontdesk:home"))
+    assert response.status_code == 302 and response.url.startswith(reverse("accounts:verify"))
+
+
 def test_clinic_setting_off_still_requires_it_of_managers(clinic, manager):
     clinic.staff_second_factor_required = False
     clinic.save(update_fields=["staff_second_factor_required"])
