@@ -9,6 +9,8 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic import staff
 from clinic.admin_scoping import ClinicScopedAdmin, NoDeleteMixin, user_clinic_ids
@@ -303,3 +305,11 @@ class QuoteAmendmentAdmin(NoDeleteMixin, ClinicScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# The second-factor devices stay out of the admin: their pages show a device's secret key,
+# which would let whoever reads it copy a colleague's factor. Resets and unlocks go through
+# the managers' Team page (accounts/), where they are scoped and recorded (R18).
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

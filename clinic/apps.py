@@ -7,6 +7,9 @@ class ClinicConfig(AppConfig):
     verbose_name = "Clinics, staff, clients and plans"
     default = True  # the module also holds the admin's config below
 
+    def ready(self):
+        from clinic import lockout  # noqa: F401  (connects the sign-in audit receivers)
+
 
 class PigmentAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin with Pigment's site: managers and superusers only."""

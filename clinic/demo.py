@@ -39,6 +39,33 @@ CLINICS = [
 ]
 
 
+# The demo staff come with an authenticator app already enrolled (R18), so `make run` works
+# without a phone: `manage.py demo_code USERNAME` prints the code such an app would show.
+DEMO_DEVICE_NAME = "Demo authenticator (make run)"
+DEMO_STAFF = ["admin", "manager", "frontdesk", "frontdesk.london", "practitioner",
+              "practitioner.chicago2", "practitioner.london"]
+
+
+def ensure_demo_devices() -> None:
+    """A confirmed TOTP device for each demo staff login that has none (idempotent)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    for user in get_user_model().objects.filter(username__in=DEMO_STAFF):
+        if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            TOTPDevice.objects.create(user=user, name=DEMO_DEVICE_NAME, confirmed=True)
+
+
+def demo_device(username: str):
+    """The demo device of a demo login, or None (a real user's device is never one)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if username not in DEMO_STAFF:
+        return None
+    return TOTPDevice.objects.filter(
+        user__username=username, name=DEMO_DEVICE_NAME, confirmed=True
+    ).first()
+
+
 def demo_exists() -> bool:
     return Clinic.objects.filter(slug="chicago").exists()
 
@@ -62,6 +89,7 @@ def seed() -> None:
         (london, users["frontdesk.london"], [users["practitioner.london"]]),
     ]:
         _clients_at_every_stage(clinic, desk, pats, users)
+    ensure_demo_devices()
 
 
 def _clinic(spec: dict) -> Clinic:

@@ -4,6 +4,7 @@ Development (`make run`) needs no variables at all: embedded SQLite, the filesys
 broker and console e-mail. Production sets DEBUG=false and must then provide SECRET_KEY.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -38,6 +39,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "simple_history",
+    "django_otp",  # second factor (R18): see the block "Accounts: second factor, lockout"
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "clinic",
     "sessions_app",
     "aftercare",
@@ -50,6 +55,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
+    "clinic.factor_middleware.SecondFactorMiddleware",  # a password alone opens no staff page
+    "clinic.throttle_middleware.ThrottleMiddleware",  # password reset, invitation accept
     "clinic.middleware.ClinicTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -57,6 +65,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Records the signed-in user on history rows written during a request (R16).
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",  # answers a locked-out sign-in with the lockout page
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -244,6 +253,39 @@ LOGGING = {
 TRUSTED_PROXY_IP_HEADER = env.str("TRUSTED_PROXY_IP_HEADER", default="")
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out account before the rest
     "clinic.auth_backends.EmailOrUsernameBackend",
     "clinic.permissions.RolePermissionBackend",
 ]
+
+# --- Accounts: second factor, lockout and throttling (R18; docs/security.md) -------------
+# django-otp: TOTP devices and one-time recovery codes. The issuer is the name people see
+# in their authenticator app.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Pigment")
+# django-axes: 10 failed sign-ins lock an account, and separately a source address, for 15
+# minutes (the sign-in page and the admin's). The address comes from the audit trail's
+# function, so TRUSTED_PROXY_IP_HEADER is honoured only when a proxy is configured.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "clinic.audit.client_ip"
+AXES_USERNAME_CALLABLE = "clinic.lockout.attempted_username"
+AXES_RESET_ON_SUCCESS = True
+# A lock lasts 15 minutes from the 10th failure; tries during it do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False  # managers unlock colleagues on the Team page (scoped, recorded)
+# Axes logs every attempt at INFO; the audit trail already records them.
+LOGGING.setdefault("loggers", {})["axes"] = {"level": env.str("AXES_LOG_LEVEL", default="WARNING")}
+# clinic.throttle: the second-factor step, password reset and invitation accept (429 page).
+# Counters live in the cache (Redis when REDIS_URL is set, so all web workers share them).
+THROTTLE_WINDOW_SECONDS = env.int("THROTTLE_WINDOW_SECONDS", default=15 * 60)
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "pigment-cache",
+        }
+    }

@@ -12,6 +12,7 @@ urlpatterns = [
     path("signed-in/", views.signed_in, name="signed_in"),
     path("switch-clinic/", views.switch_clinic, name="switch_clinic"),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
+    path("accounts/", include("accounts.urls")),  # second factor, Team page
     path("accounts/", include("django.contrib.auth.urls")),
     path("desk/", include("clinic.urls_frontdesk")),
     path("money/", include("sessions_app.urls_money")),

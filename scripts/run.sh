@@ -62,6 +62,8 @@ kill -0 "${pids[0]}" 2>/dev/null || { echo "run.sh: the web server did not start
 echo
 echo "Pigment is running at http://127.0.0.1:$PORT/ (admin at /admin/) - Ctrl-C stops the web server, the worker and beat."
 "$PY" manage.py seed_demo --logins-only
+echo "Staff logins then ask for a code from their authenticator app; the demo's is built in:"
+echo "  $PY manage.py demo_code USERNAME   (prints that login's current code; each code works once)"
 echo
 
 # Runs until Ctrl-C, or until one of the three exits on its own (then the others are stopped).

@@ -107,3 +107,22 @@ def plan(client_):
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness is for production; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counters():
+    # The throttle's counters live in Redis and would outlive a test: start each at zero.
+    # Only the throttle's keys: the same Redis database carries Celery's queue.
+    from django.core.cache import cache
+    from django.core.cache.backends.redis import RedisCache
+
+    from clinic.throttle import KEY_PREFIX
+
+    if isinstance(cache, RedisCache):
+        redis = cache._cache.get_client(write=True)
+        keys = list(redis.scan_iter(match=f"*:{KEY_PREFIX}:*"))
+        if keys:
+            redis.delete(*keys)
+    else:
+        cache.clear()
+    yield

@@ -9,7 +9,8 @@ import pytest
 from django.utils import timezone
 
 from sessions_app.models import TreatmentSession
-from tests.factories import PASSWORD, make_client, make_plan
+from tests.browser import second_step
+from tests.factories import PASSWORD, make_client, make_plan, totp_device
 
 SHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 
@@ -27,10 +28,12 @@ def test_a_manager_books_through_the_admin_in_a_browser(page, live_server, clini
     csp_errors = []
     page.on("console", lambda msg: csp_errors.append(msg.text) if "Content Security" in msg.text else None)
 
+    device = totp_device(manager)
     page.goto(f"{live_server.url}/admin/")
     page.fill("#id_username", manager.username)
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
+    second_step(page, device)  # the admin is behind the same second factor
     page.wait_for_selector("#site-name")
 
     page.goto(f"{live_server.url}/admin/sessions_app/treatmentsession/add/")

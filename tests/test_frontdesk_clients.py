@@ -111,7 +111,7 @@ def test_the_client_list_costs_the_same_queries_for_5_or_200_clients(
     few, few_search = count(), count(q="count")
     add(195, 5)
     assert (count(), count(q="count")) == (few, few_search)
-    assert few <= 9
+    assert few <= 10  # 9 for the page, 1 for django-otp to check the session's second factor
 
 
 def test_a_new_client_is_saved_with_paperwork_recorded_by_the_desk(desk, clinic, front_desk):

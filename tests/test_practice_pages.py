@@ -127,7 +127,9 @@ def test_my_day_runs_the_same_queries_for_two_or_twenty_sessions(client, practit
     with CaptureQueriesContext(connection) as many:
         response = client.get(reverse("practice:my_day"))
     assert response.content.decode().count("Last shade 3") == 20
-    assert len(many) == len(few) <= 9  # 8 to show the page, 1 to record the read (clinic.audit)
+    # 8 to show the page, 1 to record the read (clinic.audit), 1 for django-otp to check the
+    # session's second factor (its device still exists: a reset ends verified sessions).
+    assert len(many) == len(few) <= 10
 
 
 # --------------------------------------------------------------------------- session log
@@ -313,7 +315,8 @@ def test_progress_runs_the_same_queries_for_two_or_eight_sessions(client, practi
         assert client.get(reverse("practice:plan_progress", args=[few_plan.pk])).status_code == 200
     with CaptureQueriesContext(connection) as many:
         assert client.get(reverse("practice:plan_progress", args=[many_plan.pk])).status_code == 200
-    assert len(many) == len(few) <= 13  # 12 to show the page, 1 to record the read (clinic.audit)
+    # 12 to show the page, 1 to record the read (clinic.audit), 1 for django-otp's device check
+    assert len(many) == len(few) <= 14
 
 
 def test_progress_of_a_plan_without_sessions_has_an_empty_state(client, practitioner, plan):

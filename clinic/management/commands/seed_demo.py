@@ -22,6 +22,7 @@ class Command(BaseCommand):
             else:
                 demo.seed()
                 self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+            demo.ensure_demo_devices()  # also for a demo loaded before second factors existed
             if settings.DEBUG:
                 # The demo's history was written directly, so plan its messages now and bring
                 # a few forward: the worker's console shows them leaving at the next beat tick.
@@ -30,3 +31,4 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {demo.PASSWORD}):")
         for username, role, scope in demo.LOGINS:
             self.stdout.write(f"  {role:<14} {username:<22} {scope}")
+
