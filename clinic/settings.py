@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "clinic",
     "sessions_app",
     "aftercare",
+    "frontdesk",  # template tags (money_tags)
 ]
 
 MIDDLEWARE = [

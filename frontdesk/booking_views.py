@@ -28,13 +28,13 @@ from clinic.access import (
     staff_required,
 )
 from clinic.clinic_time import at_local, day_label_long, local_date
-from clinic.forms import ClientSearchForm
-from clinic.frontdesk_views import OPEN_PLAN_STATUSES, search_clients
 from clinic.models import Client, Clinic, Role, TreatmentPlan
 from clinic.redirects import next_url
+from frontdesk.booking_forms import BookingForm, CancelSessionForm, RescheduleForm
+from frontdesk.forms import ClientSearchForm
+from frontdesk.views import OPEN_PLAN_STATUSES, search_clients
 from sessions_app import booking, slots
 from sessions_app.booking import BookingRefused
-from sessions_app.booking_forms import BookingForm, CancelSessionForm, RescheduleForm
 from sessions_app.calendar import (
     day_grid,
     practitioners_at,

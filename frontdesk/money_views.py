@@ -23,6 +23,13 @@ from clinic import audit
 from clinic.access import current_clinic, get_clinic_for, get_plan_for, staff_clinics, staff_required
 from clinic.clinic_time import day_label_long, day_span, local_date
 from clinic.models import Clinic, Role, TreatmentPlan, staff_role
+from frontdesk.money_forms import (
+    DepositRequestForm,
+    ForfeitForm,
+    MoneyForm,
+    RefundForm,
+    WorklistFilterForm,
+)
 from sessions_app import booking, worklists
 from sessions_app.billing import format_money, plan_bill
 from sessions_app.booking import BookingRefused
@@ -32,13 +39,6 @@ from sessions_app.models import (
     DepositState,
     SessionStatus,
     TreatmentSession,
-)
-from sessions_app.money_forms import (
-    DepositRequestForm,
-    ForfeitForm,
-    MoneyForm,
-    RefundForm,
-    WorklistFilterForm,
 )
 from sessions_app.receipts import ReceiptNotSent, deposit_receipt, send_deposit_receipt
 

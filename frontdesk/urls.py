@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from clinic import frontdesk_views as desk
-from sessions_app import booking_views as bookings
+from frontdesk import booking_views as bookings
+from frontdesk import views as desk
 
 app_name = "frontdesk"
 urlpatterns = [

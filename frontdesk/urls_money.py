@@ -3,7 +3,7 @@ the front-desk home link to them."""
 
 from django.urls import path
 
-from sessions_app import money_views as views
+from frontdesk import money_views as views
 
 app_name = "money"
 urlpatterns = [

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from aftercare import views
+from frontdesk import outbox_views as views
 
 app_name = "aftercare"
 urlpatterns = [

@@ -21,8 +21,8 @@ from django.utils import timezone
 from clinic.access import current_clinic, get_client_for, get_plan_for, staff_clinics, staff_required
 from clinic.clients import save_client
 from clinic.clinic_time import local_date
-from clinic.forms import AmendQuoteForm, CancelPlanForm, ClientForm, ClientSearchForm, PlanForm
 from clinic.models import Client, PlanStatus, Role, TreatmentPlan
+from frontdesk.forms import AmendQuoteForm, CancelPlanForm, ClientForm, ClientSearchForm, PlanForm
 from sessions_app import booking, slots
 from sessions_app.booking import BookingRefused
 from sessions_app.calendar import decorate, sessions_between

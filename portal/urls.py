@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from clinic import portal_views as views
+from portal import views
 
 app_name = "portal"
 urlpatterns = [

@@ -22,9 +22,9 @@ from aftercare.window import AftercareWindow, aftercare_window
 from clinic import audit, portal
 from clinic.access import client_profile, client_required, get_client_for, staff_required
 from clinic.clinic_time import day_label, day_label_long
-from clinic.forms_portal import AcceptInvitationForm, PreferencesForm, SlotChoiceForm
 from clinic.models import Client, PlanStatus, Role, SlotRequestStatus, TreatmentPlan
 from clinic.redirects import next_url
+from portal.forms import AcceptInvitationForm, PreferencesForm, SlotChoiceForm
 from sessions_app import booking, slots
 from sessions_app.models import LIVE_STATUSES, DepositState, SessionStatus, TreatmentSession
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sessions_app import practice_views as views
+from practice import views
 
 app_name = "practice"
 urlpatterns = [

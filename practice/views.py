@@ -22,9 +22,9 @@ from clinic import audit
 from clinic.access import current_clinic, get_plan_for, get_session_for, role_of, staff_required
 from clinic.clinic_time import local_date
 from clinic.models import Role
+from practice.forms import RatingsForm, SessionLogForm, initial_for
 from sessions_app import booking, photos, records
 from sessions_app.models import Density, Retention, SessionRecord, SessionStatus, TreatmentSession, Zone
-from sessions_app.practice_forms import RatingsForm, SessionLogForm, initial_for
 
 CLINICAL = records.CLINICAL_ROLES
 
