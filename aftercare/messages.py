@@ -20,6 +20,7 @@ from aftercare import placeholders
 from aftercare.models import Channel, MessageTemplate, Reminder
 from aftercare.window import aftercare_window
 from clinic.clinic_time import local_date
+from sessions_app.rules import allowed_window
 
 TEMPLATE_DIR = "aftercare/messages"
 
@@ -96,7 +97,6 @@ def recall_day(plan) -> dt.date:
 def message_context(reminder: Reminder) -> dict:
     """Everything a template may show; plain strings and dates only (also safe for a
     manager's custom text)."""
-    from sessions_app.booking import allowed_window
 
     session, client = reminder.session, reminder.client
     clinic, plan = session.clinic, session.plan

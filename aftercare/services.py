@@ -48,7 +48,7 @@ from aftercare.models import (
 )
 from clinic.clinic_time import at_local, local_date
 from clinic.models import PlanStatus, TreatmentPlan
-from sessions_app.models import LIVE_STATUSES, SessionStatus, TreatmentSession
+from sessions_app.models import SessionStatus, TreatmentSession
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ def plan_completed(*, plan: TreatmentPlan, by) -> None:
 def _previous_session(session: TreatmentSession) -> TreatmentSession | None:
     return (
         TreatmentSession.objects.select_related("plan", "client", "clinic")
-        .filter(plan_id=session.plan_id, number=session.number - 1, status__in=LIVE_STATUSES)
+        .live().filter(plan_id=session.plan_id, number=session.number - 1)
         .first()
     )
 
@@ -144,9 +144,9 @@ def next_session_unbooked(session: TreatmentSession) -> bool:
     """The plan quotes a session after this one and it is not booked (R13)."""
     plan = session.plan
     return (
-        plan.status in (PlanStatus.QUOTED, PlanStatus.ACTIVE)
+        plan.is_open
         and plan.quoted_sessions > session.number
-        and not plan.sessions.filter(number=session.number + 1, status__in=LIVE_STATUSES).exists()
+        and not plan.sessions.live().filter(number=session.number + 1).exists()
     )
 
 
@@ -375,9 +375,7 @@ def reason_not_to_send(reminder: Reminder) -> str:
     step, session, plan = reminder.step, reminder.session, reminder.session.plan
     if not step.active:
         return "Its schedule step was switched off."
-    if step.anchor == Anchor.SESSION_START and session.status not in (
-        SessionStatus.BOOKED, SessionStatus.CHECKED_IN
-    ):
+    if step.anchor == Anchor.SESSION_START and not session.is_open:
         return f"Session {session.number} is {session.get_status_display().lower()}."
     if step.anchor in COMPLETION_ANCHORS and session.status != SessionStatus.COMPLETED:
         return f"Session {session.number} is {session.get_status_display().lower()}, not completed."

@@ -34,7 +34,6 @@ from sessions_app import booking, worklists
 from sessions_app.billing import format_money, plan_bill
 from sessions_app.booking import BookingRefused
 from sessions_app.models import (
-    LIVE_STATUSES,
     Deposit,
     DepositState,
     SessionStatus,
@@ -119,7 +118,7 @@ def _refusal_on_form(form, refusal: BookingRefused) -> None:
 def plan_bill_view(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = get_plan_for(request.user, plan_id)
     bill = plan_bill(plan)
-    is_open = plan.status in worklists.OPEN_PLAN_STATUSES
+    is_open = plan.is_open
     return render(request, "money/plan_bill.html", {
         "plan": plan,
         "bill": bill,
@@ -448,7 +447,7 @@ def _sessions_on(clinics: list[Clinic], days: dict[int, dt.date]) -> list[Treatm
         on_day |= Q(clinic=clinic, starts_at__gte=start, starts_at__lt=end)
     paid = Deposit.objects.filter(session=OuterRef("pk"), state=DepositState.PAID)
     return list(
-        TreatmentSession.objects.filter(on_day, status__in=LIVE_STATUSES)
+        TreatmentSession.objects.live().filter(on_day)
         .annotate(deposit_paid=Exists(paid))
         .select_related("client", "plan", "practitioner", "clinic")
         .order_by("starts_at", "pk")

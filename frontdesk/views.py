@@ -21,17 +21,16 @@ from django.utils import timezone
 from clinic.access import current_clinic, get_client_for, get_plan_for, staff_clinics, staff_required
 from clinic.clients import save_client
 from clinic.clinic_time import local_date
-from clinic.models import Client, PlanStatus, Role, TreatmentPlan
+from clinic.models import Client, Role, TreatmentPlan
 from frontdesk.forms import AmendQuoteForm, CancelPlanForm, ClientForm, ClientSearchForm, PlanForm
 from sessions_app import booking, slots
 from sessions_app.booking import BookingRefused
 from sessions_app.calendar import decorate, sessions_between
-from sessions_app.models import LIVE_STATUSES, Deposit, DepositState, SessionStatus, TreatmentSession
+from sessions_app.models import Deposit, DepositState, SessionStatus, TreatmentSession
 
 desk_required = staff_required(Role.FRONT_DESK, Role.MANAGER)
 CLIENTS_PER_PAGE = 25
 HISTORY_PER_PAGE = 15
-OPEN_PLAN_STATUSES = (PlanStatus.QUOTED, PlanStatus.ACTIVE)
 
 
 # --------------------------------------------------------------------------- start page
@@ -183,7 +182,7 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     page = Paginator(history, HISTORY_PER_PAGE).get_page(request.GET.get("history"))
     return render(request, "frontdesk/client_detail.html", {
         "client": client, "clinic": client.clinic, "plans": plans, "sessions": sessions, "deposits": deposits,
-        "history": page, "open_plans": [p for p in plans if p.status in OPEN_PLAN_STATUSES],
+        "history": page, "open_plans": [p for p in plans if p.is_open],
     })
 
 
@@ -338,7 +337,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         session.clinic = plan.clinic
     deposits = list(plan.deposits.select_related("session").order_by("-id"))
     number = booking.next_number(plan)
-    bookable = plan.status in OPEN_PLAN_STATUSES and number <= plan.quoted_sessions
+    bookable = plan.is_open and number <= plan.quoted_sessions
     return render(request, "frontdesk/plan_detail.html", {
         "plan": plan, "client": plan.client, "clinic": plan.clinic, "sessions": sessions,
         "deposits": deposits,
@@ -347,8 +346,8 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         "window": slots.window(plan, number) if bookable else None,
         "held_deposit": booking.held_deposit(plan),
         "done": sum(1 for s in sessions if s.status == SessionStatus.COMPLETED),
-        "live": [s for s in sessions if s.status in LIVE_STATUSES],
-        "is_open": plan.status in OPEN_PLAN_STATUSES,
+        "live": [s for s in sessions if s.is_live],
+        "is_open": plan.is_open,
         "paid_deposits": [d for d in deposits if d.state == DepositState.PAID],
     })
 
@@ -391,5 +390,5 @@ def plan_cancel(request: HttpRequest, plan_id: int) -> HttpResponse:
     outcomes = [(s, booking.cancellation_outcome(s)) for s in booked]
     return render(request, "frontdesk/plan_cancel.html", {
         "form": form, "plan": plan, "client": plan.client, "clinic": plan.clinic, "outcomes": outcomes,
-        "is_open": plan.status in OPEN_PLAN_STATUSES,
+        "is_open": plan.is_open,
     })

@@ -115,8 +115,8 @@ def session_log(request: HttpRequest, session_id: int) -> HttpResponse:
         "alterations": list(session.alterations.select_related("decided_by")),
         "photos": list(session.photos.all()),
         "versions": _versions(record),
-        "can_complete": session.status in (SessionStatus.BOOKED, SessionStatus.CHECKED_IN),
-        "locked": session.status not in records.LOGGABLE_STATUSES,
+        "can_complete": session.is_open,
+        "locked": not session.is_live,
         "retention_cells": scalp_cells("retention", ratings),
         "previous_density_cells": scalp_cells(
             "density", {z.zone: z.density for z in previous.zones.all()} if previous else {}

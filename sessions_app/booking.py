@@ -21,6 +21,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+# The aftercare service is called directly inside the same transaction (no signals).
+from aftercare import services as aftercare
 from clinic.clinic_time import at_local, day_label, days_after, local_date, time_label
 from clinic.models import (
     Clinic,
@@ -32,12 +34,18 @@ from clinic.models import (
     staff_role,
 )
 from sessions_app.models import (
-    LIVE_STATUSES,
     Deposit,
     DepositState,
     Payment,
     SessionStatus,
     TreatmentSession,
+)
+from sessions_app.rules import (
+    OPEN_PLAN_STATUSES,
+    OPEN_STATUSES,
+    SequenceProblem,
+    peak_use,
+    sequence_problems,
 )
 
 MAX_SESSION_LENGTH = dt.timedelta(hours=12)
@@ -198,131 +206,8 @@ def _check_conflicts(
         )
 
 
-def peak_use(sessions: list[TreatmentSession], starts_at=None, ends_at=None) -> int:
-    """Most sessions running at one instant (of [starts_at, ends_at) when given): the
-    chairs they need. The calendar shows the same number."""
-    events = []
-    for s in sessions:
-        events.append((max(s.starts_at, starts_at) if starts_at else s.starts_at, 1))
-        events.append((min(s.ends_at, ends_at) if ends_at else s.ends_at, -1))
-    peak = running = 0
-    for _, delta in sorted(events, key=lambda e: (e[0], e[1])):  # ends before starts at a tie
-        running += delta
-        peak = max(peak, running)
-    return peak
-
-
-# --------------------------------------------------------------------------- sequence rules
-
-
-@dataclass(frozen=True)
-class SequenceProblem:
-    """A pair of consecutive sessions that breaks R3-R5. `number` is the later session."""
-
-    code: str
-    number: int
-    message: str
-    earliest: dt.date | None = None
-    latest: dt.date | None = None
-
-
-def allowed_window(plan: TreatmentPlan, number: int, previous_start: dt.datetime):
-    """(earliest local date, latest local date or None) for session `number` after the
-    previous session started at `previous_start` (R4, R5)."""
-    clinic = plan.clinic
-    base = local_date(previous_start, clinic.tz)
-    if number == 2:
-        return base + dt.timedelta(days=clinic.min_days_first_to_second), None
-    if number == 3:
-        return (
-            base + dt.timedelta(days=clinic.third_window_min_days),
-            base + dt.timedelta(days=clinic.third_window_max_days),
-        )
-    return base + dt.timedelta(days=clinic.third_window_min_days), None
-
-
-def second_session_target(plan: TreatmentPlan, first_start: dt.datetime) -> tuple[dt.date, dt.date]:
-    """The usual 10-14-day target for session 2 (R4), which booking proposes first."""
-    base = local_date(first_start, plan.clinic.tz)
-    return (
-        base + dt.timedelta(days=plan.clinic.target_days_second_min),
-        base + dt.timedelta(days=plan.clinic.target_days_second_max),
-    )
-
-
-def _pair_problem(
-    plan: TreatmentPlan, number: int, previous_start, start, *, late_allowed: bool
-) -> SequenceProblem | None:
-    clinic = plan.clinic
-    prev_day = local_date(previous_start, clinic.tz)
-    prev = f"session {number - 1} on {day_label(prev_day)}"
-    if start <= previous_start:
-        return SequenceProblem(
-            "out_of_order", number,
-            f"Session {number} must start after {prev} (sessions follow their order).",
-        )
-    earliest, latest = allowed_window(plan, number, previous_start)
-    gap = days_after(previous_start, start, clinic.tz)
-    if number == 2 and gap < clinic.min_days_first_to_second:
-        target_from, target_to = second_session_target(plan, previous_start)
-        return SequenceProblem(
-            "too_soon", number,
-            f"Session 2 can start from {day_label(earliest)} ({clinic.min_days_first_to_second} "
-            f"days after {prev}), once the skin has healed; {day_label(target_from)}-"
-            f"{day_label(target_to)} is the usual target.",
-            earliest, latest,
-        )
-    if number == 3 and not (clinic.third_window_min_days <= gap <= clinic.third_window_max_days):
-        window = (
-            f"A third session can start from {day_label(earliest)} "
-            f"({clinic.third_window_min_days} days after session 2) to {day_label(latest)}"
-        )
-        if gap < clinic.third_window_min_days:
-            return SequenceProblem("too_soon", 3, f"{window}.", earliest, latest)
-        if not late_allowed:
-            return SequenceProblem(
-                "too_late", 3,
-                f"{window} ({clinic.third_window_max_days} days after session 2). Later than "
-                "that needs a manager's override with a written reason.",
-                earliest, latest,
-            )
-    if number >= 4 and gap < clinic.third_window_min_days:
-        return SequenceProblem(
-            "too_soon", number,
-            f"Session {number} can start from {day_label(earliest)} "
-            f"({clinic.third_window_min_days} days after {prev}).",
-            earliest, latest,
-        )
-    return None
-
-
-def sequence_problems(
-    plan: TreatmentPlan,
-    starts: dict[int, dt.datetime],
-    *,
-    subject: int,
-    late_allowed: bool = False,
-    overridden: frozenset[int] = frozenset(),
-) -> list[SequenceProblem]:
-    """Every consecutive pair of `starts` (number -> start) that breaks R3-R5, the subject
-    session's own pair first. A late third session is fine if the subject may be booked late
-    (`late_allowed`) or the session already carries a manager's override (`overridden`)."""
-    problems = []
-    for number in sorted(starts):
-        if number - 1 not in starts:
-            continue
-        problem = _pair_problem(
-            plan, number, starts[number - 1], starts[number],
-            late_allowed=(late_allowed and number == subject) or number in overridden,
-        )
-        if problem:
-            problems.append(problem)
-    problems.sort(key=lambda p: p.number != subject)
-    return problems
-
-
 def _live_sessions(plan: TreatmentPlan, exclude_pk=None) -> list[TreatmentSession]:
-    return list(plan.sessions.filter(status__in=LIVE_STATUSES).exclude(pk=exclude_pk))
+    return list(plan.sessions.live().exclude(pk=exclude_pk))
 
 
 def _raise_sequence(plan, others, starts, *, subject, late_allowed, moving: str) -> None:
@@ -355,7 +240,7 @@ def _may_book_late(by, clinic: Clinic, override_reason: str) -> bool:
 
 def next_number(plan: TreatmentPlan) -> int:
     """The lowest session number of the plan that has no live session."""
-    taken = set(plan.sessions.filter(status__in=LIVE_STATUSES).values_list("number", flat=True))
+    taken = set(plan.sessions.live().values_list("number", flat=True))
     number = 1
     while number in taken:
         number += 1
@@ -363,7 +248,7 @@ def next_number(plan: TreatmentPlan) -> int:
 
 
 def _check_plan_open(plan: TreatmentPlan) -> None:
-    if plan.status in (PlanStatus.CANCELLED, PlanStatus.COMPLETED):
+    if plan.status not in OPEN_PLAN_STATUSES:
         raise BookingRefused(
             f"The plan is {plan.get_status_display().lower()}; sessions can no longer be booked.",
             code="invalid_state",
@@ -495,7 +380,7 @@ def book_session(
         plan.slot_requests.filter(status=SlotRequestStatus.OPEN).update(
             status=SlotRequestStatus.BOOKED, handled_by=by, handled_at=timezone.now()
         )
-        _aftercare().session_booked(session=session)
+        aftercare.session_booked(session=session)
         return session
 
 
@@ -586,7 +471,7 @@ def reschedule_session(
             session.override_reason = override_reason.strip()
         session.starts_at, session.ends_at, session.practitioner = starts_at, ends_at, practitioner
         _insert(session, by)
-        _aftercare().session_rescheduled(session=session)
+        aftercare.session_rescheduled(session=session)
         return session
 
 
@@ -621,7 +506,7 @@ def complete_session(*, session: TreatmentSession, by) -> TreatmentSession:
     with transaction.atomic():
         session, clinic = _lock_session(session)
         _require_staff(by, clinic, "complete sessions")
-        _require_status(session, (SessionStatus.BOOKED, SessionStatus.CHECKED_IN), "completed")
+        _require_status(session, OPEN_STATUSES, "completed")
         _check_paperwork(session)
         now = timezone.now()
         session.status = SessionStatus.COMPLETED
@@ -636,7 +521,7 @@ def complete_session(*, session: TreatmentSession, by) -> TreatmentSession:
         if done >= plan.quoted_sessions:
             plan.status, plan.completed_at = PlanStatus.COMPLETED, now
             _save(plan, by)
-        _aftercare().session_completed(session=session, by=by)
+        aftercare.session_completed(session=session, by=by)
         return session
 
 
@@ -660,7 +545,7 @@ def uncomplete_session(*, session: TreatmentSession, by, reason: str) -> Treatme
         if plan.status == PlanStatus.COMPLETED:
             plan.status, plan.completed_at = PlanStatus.ACTIVE, None
             _save(plan, by)
-        _aftercare().session_uncompleted(session=session)
+        aftercare.session_uncompleted(session=session)
         return session
 
 
@@ -669,7 +554,7 @@ def mark_no_show(*, session: TreatmentSession, by) -> TreatmentSession:
     with transaction.atomic():
         session, clinic = _lock_session(session)
         _require_staff(by, clinic, "record no-shows")
-        _require_status(session, (SessionStatus.BOOKED, SessionStatus.CHECKED_IN), "marked no-show")
+        _require_status(session, OPEN_STATUSES, "marked no-show")
         session.status = SessionStatus.NO_SHOW
         _save(session, by)
         _forfeit_session_deposits(session, by, note="No-show")
@@ -747,15 +632,7 @@ def _forfeit_session_deposits(session: TreatmentSession, by, note: str) -> None:
 
 
 def _after_session_freed(session: TreatmentSession) -> None:
-    _aftercare().session_cancelled(session=session)
-
-
-def _aftercare():
-    """The aftercare service, called directly inside the same transaction (no signals).
-    Imported late because aftercare's models depend on sessions, not the other way round."""
-    from aftercare import services
-
-    return services
+    aftercare.session_cancelled(session=session)
 
 
 # --------------------------------------------------------------------------- money
@@ -944,7 +821,7 @@ def amend_quote(
 
 
 def _live_numbers(plan: TreatmentPlan) -> list[int]:
-    return list(plan.sessions.filter(status__in=LIVE_STATUSES).values_list("number", flat=True))
+    return list(plan.sessions.live().values_list("number", flat=True))
 
 
 def complete_plan(*, plan: TreatmentPlan, by) -> TreatmentPlan:
@@ -961,13 +838,13 @@ def complete_plan(*, plan: TreatmentPlan, by) -> TreatmentPlan:
                 f"A plan can be completed once two sessions are done (R1); {done} is done.",
                 code="invalid_state",
             )
-        if plan.sessions.filter(status__in=(SessionStatus.BOOKED, SessionStatus.CHECKED_IN)).exists():
+        if plan.sessions.filter(status__in=OPEN_STATUSES).exists():
             raise BookingRefused(
                 "Cancel or complete the sessions still booked first.", code="invalid_state"
             )
         plan.status, plan.completed_at = PlanStatus.COMPLETED, timezone.now()
         _save(plan, by)
-        _aftercare().plan_completed(plan=plan, by=by)  # the touch-up recall (R15)
+        aftercare.plan_completed(plan=plan, by=by)  # the touch-up recall (R15)
         return plan
 
 

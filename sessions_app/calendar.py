@@ -18,16 +18,16 @@ from django.utils import timezone
 
 from clinic.clinic_time import at_local, day_span
 from clinic.models import Clinic, Role
-from sessions_app import booking
+from sessions_app import rules
 from sessions_app.models import (
     Deposit,
     DepositState,
     SessionStatus,
     TreatmentSession,
 )
+from sessions_app.rules import OPEN_STATUSES
 
 ROW = dt.timedelta(minutes=15)
-OPEN_STATUSES = (SessionStatus.BOOKED, SessionStatus.CHECKED_IN)
 
 
 def practitioners_at(clinic: Clinic) -> QuerySet:
@@ -90,7 +90,7 @@ def decorate(session: TreatmentSession, clinic: Clinic) -> TreatmentSession:
 
 def peak_chairs(sessions: list[TreatmentSession]) -> int:
     """Most live sessions running at one instant (what the chairs had to hold)."""
-    return booking.peak_use([s for s in sessions if s.is_live])
+    return rules.peak_use([s for s in sessions if s.is_live])
 
 
 # --------------------------------------------------------------------------- day view

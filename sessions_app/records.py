@@ -38,7 +38,6 @@ from sessions_app.shades import ShadeSuggestion, suggest_shade
 
 # R14: clinical records are for practitioners and managers of the session's clinic.
 CLINICAL_ROLES = (Role.PRACTITIONER, Role.MANAGER)
-LOGGABLE_STATUSES = (SessionStatus.BOOKED, SessionStatus.CHECKED_IN, SessionStatus.COMPLETED)
 ZONE_FIELDS = ("retention", "density", "gaps_filled", "blended", "shade_used")
 RECORD_FIELDS = (
     "haircut_done", "skin_condition", "assessment", "shade_used", "dilution", "needle",
@@ -302,7 +301,7 @@ def save_session_log(
         with transaction.atomic():
             session = _lock_session(session)
             _require_clinical(by, session.clinic)
-            if session.status not in LOGGABLE_STATUSES:
+            if not session.is_live:  # a cancelled or missed session keeps its log as it was
                 raise LogRefused(
                     f"Session {session.number} is {session.get_status_display().lower()}: its log "
                     "can no longer change.",
