@@ -47,6 +47,7 @@ from aftercare.models import (
     ScheduleStep,
 )
 from clinic.clinic_time import at_local, local_date
+from clinic.history import person_name
 from clinic.models import PlanStatus, TreatmentPlan
 from sessions_app.models import SessionStatus, TreatmentSession
 
@@ -459,7 +460,7 @@ def resend_reminder(*, reminder: Reminder, by) -> Reminder:
         if problem := channels.address_problem(reminder):
             raise ResendRefused(f"{problem} Add it on the client's record first.", code="no_address")
         now = timezone.now()
-        who = by.get_full_name() or by.get_username()
+        who = person_name(by)
         reminder.status, reminder.claimed_at, reminder.queued, reminder.attempts = (
             ReminderStatus.SENDING, now, 1, 0,
         )

@@ -36,8 +36,8 @@ from django.test import Client as WebClient  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
+from clinic.clients import search_clients  # noqa: E402
 from clinic.models import Client, Clinic  # noqa: E402
-from frontdesk.views import search_clients  # noqa: E402
 from tests.factories import make_clinic, make_staff  # noqa: E402
 
 FIRST = ["James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David", "Elizabeth",

@@ -13,6 +13,7 @@ from django.db import transaction
 from clinic import staff
 from clinic.admin_scoping import ClinicScopedAdmin, NoDeleteMixin, user_clinic_ids
 from clinic.clients import save_client
+from clinic.history import person_name
 from clinic.models import (
     Client,
     Clinic,
@@ -107,7 +108,7 @@ class StaffProfileAdmin(ClinicScopedAdmin):
 
     @admin.display(description="Staff member", ordering="user__last_name")
     def staff_member(self, obj) -> str:
-        return obj.user.get_full_name() or obj.user.get_username()
+        return person_name(obj.user)
 
     @admin.display(description="Clinics")
     def clinic_names(self, obj) -> str:

@@ -26,6 +26,7 @@ from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.audit import record_read
+from clinic.history import person_name
 from clinic.models import Client, Clinic, Role, TreatmentPlan, staff_role
 
 
@@ -56,10 +57,6 @@ def scoped_choices(db_field, user) -> QuerySet:
         return rows if everything else rows.filter(**{f"{scoped[model]}__in": clinics})
     # A relation nobody scoped yet offers nothing to non-superusers rather than everything.
     return model._default_manager.all() if everything else model._default_manager.none()
-
-
-def _person(user) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 class ScopedRawIdWidget(ForeignKeyRawIdWidget):
@@ -120,7 +117,7 @@ class ClinicScopedAdmin(SimpleHistoryAdmin):
             )
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if field is not None and db_field.related_model is get_user_model():
-            field.label_from_instance = _person
+            field.label_from_instance = person_name
         return field
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):

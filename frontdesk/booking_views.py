@@ -27,12 +27,12 @@ from clinic.access import (
     role_of,
     staff_required,
 )
+from clinic.clients import search_clients
 from clinic.clinic_time import at_local, day_label_long, local_date
 from clinic.models import Client, Clinic, Role, TreatmentPlan
 from clinic.redirects import next_url
 from frontdesk.booking_forms import BookingForm, CancelSessionForm, RescheduleForm
 from frontdesk.forms import ClientSearchForm
-from frontdesk.views import search_clients
 from sessions_app import booking, slots
 from sessions_app.booking import BookingRefused
 from sessions_app.calendar import (

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from clinic import audit
 from clinic.access import current_clinic, get_clinic_for, get_plan_for, staff_clinics, staff_required
 from clinic.clinic_time import day_label_long, day_span, local_date
+from clinic.history import person_name
 from clinic.models import Clinic, Role, TreatmentPlan, staff_role
 from frontdesk.money_forms import (
     DepositRequestForm,
@@ -91,7 +92,7 @@ def _keyed(value: str) -> uuid.UUID:
 
 
 def _already_recorded(request, what: str, row) -> None:
-    who = row.received_by.get_full_name() or row.received_by.get_username()
+    who = person_name(row.received_by)
     when = (row.paid_at if isinstance(row, Deposit) else row.received_at).astimezone(row.plan.clinic.tz)
     messages.info(
         request,

@@ -4,28 +4,23 @@ through the access helpers, so another clinic's rows are a 404."""
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from dataclasses import dataclass
-
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, TextField, Value
-from django.db.models.functions import Concat, Replace, Upper
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from clinic.access import current_clinic, get_client_for, get_plan_for, staff_clinics, staff_required
-from clinic.clients import save_client
+from clinic.clients import save_client, search_clients
 from clinic.clinic_time import local_date
-from clinic.models import Client, Role, TreatmentPlan
+from clinic.models import Client, Role
 from frontdesk.forms import AmendQuoteForm, CancelPlanForm, ClientForm, ClientSearchForm, PlanForm
 from sessions_app import booking, slots
 from sessions_app.booking import BookingRefused
 from sessions_app.calendar import decorate, sessions_between
+from sessions_app.client_history import client_history
 from sessions_app.models import Deposit, DepositState, SessionStatus, TreatmentSession
 
 desk_required = staff_required(Role.FRONT_DESK, Role.MANAGER)
@@ -52,51 +47,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 # --------------------------------------------------------------------------- clients
-
-# What a search looks in: names, e-mail and phone as one text, and the phone as digits (and a
-# leading +), so "+1 (312) 555-0100" is found by "3125550100". Migration clinic/0004 indexes
-# exactly these two expressions with pg_trgm on PostgreSQL.
-PHONE_PUNCTUATION = (" ", "-", "(", ")", ".")
-PHONE_LIKE = re.compile(r"^[0-9+ ().\-]+$")
-
-
-def haystack():
-    return Concat(
-        "first_name", Value(" "), "last_name", Value(" "), "email", Value(" "), "phone",
-        output_field=TextField(),
-    )
-
-
-def phone_digits():
-    expression = F("phone")
-    for character in PHONE_PUNCTUATION:
-        expression = Replace(expression, Value(character), Value(""))
-    return expression
-
-
-def search_clients(clients: QuerySet[Client], query: str) -> QuerySet[Client]:
-    """Clients by name, in pages: every word must appear (any case) in the name, e-mail or
-    phone; a query that looks like a phone number matches the phone's digits."""
-    query = query.strip()[:100]
-    by_name = ("last_name", "first_name", "pk")  # walks client_clinic_name_idx, stops at 25
-    if not query:
-        return clients.order_by(*by_name)
-    digits = "".join(c for c in query if c not in PHONE_PUNCTUATION)
-    if PHONE_LIKE.match(query) and sum(c.isdigit() for c in digits) >= 4:
-        clients = clients.annotate(phone_digits=phone_digits()).filter(phone_digits__contains=digits)
-        words = [digits]
-    else:
-        words = query.split()[:5]
-        clients = clients.annotate(haystack=haystack())
-        for word in words:
-            clients = clients.filter(haystack__icontains=word)
-    if all(len(word) < 3 for word in words):
-        return clients.order_by(*by_name)  # no trigram to look up: such words match many rows
-    # Sorted on an expression no b-tree index offers, PostgreSQL collects the matches from the
-    # trigram index and sorts them, instead of walking the name index from "A" in the hope of
-    # meeting 25 matches early (slow when they sit late in the alphabet; bench/frontdesk_*).
-    return clients.order_by(Upper("last_name"), Upper("first_name"), "pk")
-
 
 @desk_required
 def client_list(request: HttpRequest) -> HttpResponse:
@@ -184,127 +134,6 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
         "client": client, "clinic": client.clinic, "plans": plans, "sessions": sessions, "deposits": deposits,
         "history": page, "open_plans": [p for p in plans if p.is_open],
     })
-
-
-# --------------------------------------------------------------------------- history (R16)
-
-# What the client page shows of each history table; anything clinical stays out (R14).
-HISTORY_FIELDS = {
-    "client": {
-        "first_name": "First name", "last_name": "Last name", "email": "E-mail", "phone": "Phone",
-        "date_of_birth": "Date of birth", "email_consent": "E-mail consent",
-        "sms_consent": "SMS consent", "paperwork_completed_at": "Paperwork", "user_id": "Portal login",
-    },
-    "plan": {
-        "treatment_area": "Area", "quoted_sessions": "Sessions quoted", "price": "Price",
-        "starting_shade": "Starting shade", "status": "Status",
-    },
-    "session": {
-        "starts_at": "Start", "practitioner_id": "Practitioner", "status": "Status",
-        "override_reason": "Override reason", "cancel_reason": "Cancellation reason",
-    },
-    "deposit": {"state": "State", "amount": "Amount", "session_id": "Session", "method": "Method"},
-}
-HISTORY_LIMIT = 500  # rows per table; a client's whole story fits many times over
-
-
-@dataclass
-class HistoryEntry:
-    at: dt.datetime
-    who: str
-    kind: str  # "+" created, "~" changed, "-" deleted
-    subject: str
-    changes: list[tuple[str, str, str]]
-
-
-def client_history(client: Client) -> list[HistoryEntry]:
-    """Who changed what, when: the client's own row, plans, sessions and deposits, newest
-    first. Four queries whatever the length of the story."""
-    tz = client.clinic.tz
-    plan_ids = TreatmentPlan.objects.filter(client=client).values("pk")
-    tables = [
-        ("client", Client.history.filter(id=client.pk)),
-        ("plan", TreatmentPlan.history.filter(client_id=client.pk)),
-        ("session", TreatmentSession.history.filter(client_id=client.pk)),
-        ("deposit", Deposit.history.filter(plan_id__in=plan_ids)),
-    ]
-    entries: list[HistoryEntry] = []
-    practitioners: dict[int, str] = {}
-    for kind, rows in tables:
-        fields = list(HISTORY_FIELDS[kind])
-        rows = list(
-            rows.select_related("history_user").order_by("-history_date", "-history_id")[:HISTORY_LIMIT]
-        )
-        rows.reverse()
-        previous: dict[int, object] = {}
-        for row in rows:
-            before = previous.get(row.id)
-            previous[row.id] = row
-            if kind == "session":
-                practitioners.setdefault(row.practitioner_id, "")
-            changes = [
-                (HISTORY_FIELDS[kind][name], _shown(kind, name, getattr(before, name), tz, row),
-                 _shown(kind, name, getattr(row, name), tz, row))
-                for name in fields
-                if before is not None and getattr(before, name) != getattr(row, name)
-            ]
-            if row.history_type == "~" and not changes and before is not None:
-                continue  # a save that changed nothing shown here
-            entries.append(HistoryEntry(
-                at=row.history_date.astimezone(tz),
-                who=_who(row.history_user),
-                kind=row.history_type,
-                subject=_subject(kind, row),
-                changes=changes,
-            ))
-    if practitioners:
-        names = {u.pk: _who(u) for u in get_user_model().objects.filter(pk__in=list(practitioners))}
-        for entry in entries:
-            entry.changes = [
-                (label, names.get(_int(old), old), names.get(_int(new), new))
-                if label == "Practitioner" else (label, old, new)
-                for label, old, new in entry.changes
-            ]
-    entries.sort(key=lambda e: e.at, reverse=True)
-    return entries
-
-
-def _int(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
-
-
-def _who(user) -> str:
-    if user is None:
-        return "System"
-    return user.get_full_name() or user.get_username()
-
-
-def _subject(kind: str, row) -> str:
-    if kind == "client":
-        return "Client details"
-    if kind == "plan":
-        return f"Plan ({row.get_treatment_area_display()})"
-    if kind == "session":
-        return f"Session {row.number}"
-    return f"Deposit {row.amount} {row.currency}"
-
-
-def _shown(kind: str, name: str, value, tz, row) -> str:
-    if value in (None, ""):
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, dt.datetime):
-        local = value.astimezone(tz)
-        return "completed" if name == "paperwork_completed_at" else f"{local:%d %b %Y %H:%M}"
-    if name in ("status", "state", "treatment_area", "starting_shade"):
-        field = row._meta.get_field(name)
-        return str(dict(field.choices).get(value, value))
-    if name == "user_id":
-        return "linked"
-    if name == "session_id":
-        return "held for a booking"
-    return str(value)
 
 
 # --------------------------------------------------------------------------- plans

@@ -24,6 +24,7 @@ from django.utils import timezone
 # The aftercare service is called directly inside the same transaction (no signals).
 from aftercare import services as aftercare
 from clinic.clinic_time import at_local, day_label, days_after, local_date, time_label
+from clinic.history import person_name, save_by
 from clinic.models import (
     Clinic,
     PlanStatus,
@@ -72,14 +73,10 @@ class BookingRefused(ValidationError):
 # --------------------------------------------------------------------------- helpers
 
 
-def _name(user) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def _require_staff(by, clinic: Clinic, action: str, roles: tuple[str, ...] | None = None) -> str:
     role = staff_role(by, clinic)
     if role is None or (roles is not None and role not in roles):
-        who = "You" if by is None or not getattr(by, "is_authenticated", False) else _name(by)
+        who = "You" if by is None or not getattr(by, "is_authenticated", False) else person_name(by)
         needed = (
             " (" + " or ".join(Role(r).label.lower() for r in roles) + " only)" if roles else ""
         )
@@ -97,11 +94,6 @@ def _lock_clinic(clinic_id: int) -> Clinic:
 def _when(instant: dt.datetime, clinic: Clinic) -> str:
     local = instant.astimezone(clinic.tz)
     return f"{day_label(local.date())} at {time_label(local)}"
-
-
-def _save(obj, by, **kwargs) -> None:
-    obj._history_user = by  # R16: who made the change, also outside a web request
-    obj.save(**kwargs)
 
 
 def _ordinal(n: int) -> str:
@@ -181,7 +173,7 @@ def _check_conflicts(
     for other in overlapping:
         if other.practitioner_id == practitioner.pk:
             raise BookingRefused(
-                f"{_name(practitioner)} already has a session from "
+                f"{person_name(practitioner)} already has a session from "
                 f"{time_label(other.local_start)} to {time_label(other.local_end)} on "
                 f"{day_label(other.local_start.date())}. Choose a time from "
                 f"{time_label(other.local_end)} or another practitioner.",
@@ -258,7 +250,7 @@ def _check_plan_open(plan: TreatmentPlan) -> None:
 def _check_practitioner(practitioner, clinic: Clinic) -> None:
     if staff_role(practitioner, clinic) != Role.PRACTITIONER:
         raise BookingRefused(
-            f"{_name(practitioner)} is not a practitioner at {clinic.name}.", code="not_permitted"
+            f"{person_name(practitioner)} is not a practitioner at {clinic.name}.", code="not_permitted"
         )
 
 
@@ -267,12 +259,12 @@ def _insert(session: TreatmentSession, by) -> None:
     happens only when two clinics book the same practitioner or client at once)."""
     try:
         with transaction.atomic():
-            _save(session, by)
+            save_by(session, by)
     except IntegrityError as error:
         text = str(error)
         if "no_practitioner_overlap" in text:
             raise BookingRefused(
-                f"{_name(session.practitioner)} was just booked elsewhere at that time.",
+                f"{person_name(session.practitioner)} was just booked elsewhere at that time.",
                 code="practitioner_busy",
             ) from error
         if "no_client_overlap" in text:
@@ -372,10 +364,10 @@ def book_session(
         _insert(session, by)
         if check.deposit is not None:
             check.deposit.session = session
-            _save(check.deposit, by)
+            save_by(check.deposit, by)
         if plan.status == PlanStatus.QUOTED:
             plan.status = PlanStatus.ACTIVE
-            _save(plan, by)
+            save_by(plan, by)
         # A time the client asked for in the portal is settled by this booking.
         plan.slot_requests.filter(status=SlotRequestStatus.OPEN).update(
             status=SlotRequestStatus.BOOKED, handled_by=by, handled_at=timezone.now()
@@ -495,7 +487,7 @@ def check_in_session(*, session: TreatmentSession, by) -> TreatmentSession:
         _check_paperwork(session)
         session.status = SessionStatus.CHECKED_IN
         session.checked_in_at = timezone.now()
-        _save(session, by)
+        save_by(session, by)
         return session
 
 
@@ -512,15 +504,15 @@ def complete_session(*, session: TreatmentSession, by) -> TreatmentSession:
         session.status = SessionStatus.COMPLETED
         session.checked_in_at = session.checked_in_at or now
         session.completed_at = now
-        _save(session, by)
+        save_by(session, by)
         for deposit in session.deposits.filter(state=DepositState.PAID):
             deposit.state, deposit.closed_at, deposit.closed_by = DepositState.APPLIED, now, by
-            _save(deposit, by)
+            save_by(deposit, by)
         plan = session.plan
         done = plan.sessions.filter(status=SessionStatus.COMPLETED).count()
         if done >= plan.quoted_sessions:
             plan.status, plan.completed_at = PlanStatus.COMPLETED, now
-            _save(plan, by)
+            save_by(plan, by)
         aftercare.session_completed(session=session, by=by)
         return session
 
@@ -537,14 +529,14 @@ def uncomplete_session(*, session: TreatmentSession, by, reason: str) -> Treatme
         _require_status(session, (SessionStatus.COMPLETED,), "un-completed")
         session.status, session.completed_at = SessionStatus.CHECKED_IN, None
         session._change_reason = f"Completion undone: {reason.strip()}"  # kept on the history row
-        _save(session, by)
+        save_by(session, by)
         for deposit in session.deposits.filter(state=DepositState.APPLIED):
             deposit.state, deposit.closed_at, deposit.closed_by = DepositState.PAID, None, None
-            _save(deposit, by)
+            save_by(deposit, by)
         plan = session.plan
         if plan.status == PlanStatus.COMPLETED:
             plan.status, plan.completed_at = PlanStatus.ACTIVE, None
-            _save(plan, by)
+            save_by(plan, by)
         aftercare.session_uncompleted(session=session)
         return session
 
@@ -556,7 +548,7 @@ def mark_no_show(*, session: TreatmentSession, by) -> TreatmentSession:
         _require_staff(by, clinic, "record no-shows")
         _require_status(session, OPEN_STATUSES, "marked no-show")
         session.status = SessionStatus.NO_SHOW
-        _save(session, by)
+        save_by(session, by)
         _forfeit_session_deposits(session, by, note="No-show")
         _after_session_freed(session)
         return session
@@ -611,13 +603,13 @@ def cancel_session(
         session.cancelled_at = timezone.now()
         session.cancel_reason = reason.strip()
         session.late_cancellation = outcome.late
-        _save(session, by)
+        save_by(session, by)
         if outcome.late:
             _forfeit_session_deposits(session, by, note="Late cancellation")
         else:
             for deposit in outcome.deposits:
                 deposit.session = None  # held on the plan again: refundable or reusable
-                _save(deposit, by)
+                save_by(deposit, by)
         _after_session_freed(session)
         return session
 
@@ -628,7 +620,7 @@ def _forfeit_session_deposits(session: TreatmentSession, by, note: str) -> None:
             DepositState.FORFEITED, timezone.now(), by,
         )
         deposit.note = note
-        _save(deposit, by)
+        save_by(deposit, by)
 
 
 def _after_session_freed(session: TreatmentSession) -> None:
@@ -679,7 +671,7 @@ def request_deposit(*, plan: TreatmentPlan, by, amount=None, idempotency_key=Non
             plan=plan, amount=value, currency=plan.currency, state=DepositState.REQUESTED,
             requested_at=timezone.now(), requested_by=by, idempotency_key=idempotency_key,
         )
-        _save(deposit, by)
+        save_by(deposit, by)
         return deposit
 
 
@@ -715,7 +707,7 @@ def record_deposit(
         deposit.paid_at, deposit.received_by = now, by
         deposit.method, deposit.reference = method, reference
         deposit.idempotency_key = idempotency_key or deposit.idempotency_key
-        _save(deposit, by)
+        save_by(deposit, by)
         return deposit
 
 
@@ -749,7 +741,7 @@ def refund_deposit(*, deposit: Deposit, by, reason: str = "") -> Deposit:
             )
         deposit.state, deposit.closed_at, deposit.closed_by = DepositState.REFUNDED, timezone.now(), by
         deposit.note = reason.strip()
-        _save(deposit, by)
+        save_by(deposit, by)
         return deposit
 
 
@@ -764,7 +756,7 @@ def forfeit_deposit(*, deposit: Deposit, by, reason: str) -> Deposit:
         _require_deposit_state(deposit, (DepositState.PAID,), "forfeited")
         deposit.state, deposit.closed_at, deposit.closed_by = DepositState.FORFEITED, timezone.now(), by
         deposit.note = reason.strip()
-        _save(deposit, by)
+        save_by(deposit, by)
         return deposit
 
 
@@ -784,7 +776,7 @@ def record_payment(
             plan=plan, amount=value, currency=plan.currency, method=method, reference=reference,
             received_at=timezone.now(), received_by=by, idempotency_key=idempotency_key,
         )
-        _save(payment, by)
+        save_by(payment, by)
         return payment
 
 
@@ -816,7 +808,7 @@ def amend_quote(
             previous_price=plan.price, new_price=new_price, reason=reason.strip(), by=by,
         )
         plan.quoted_sessions, plan.price = quoted_sessions, new_price
-        _save(plan, by)
+        save_by(plan, by)
         return plan
 
 
@@ -843,7 +835,7 @@ def complete_plan(*, plan: TreatmentPlan, by) -> TreatmentPlan:
                 "Cancel or complete the sessions still booked first.", code="invalid_state"
             )
         plan.status, plan.completed_at = PlanStatus.COMPLETED, timezone.now()
-        _save(plan, by)
+        save_by(plan, by)
         aftercare.plan_completed(plan=plan, by=by)  # the touch-up recall (R15)
         return plan
 
@@ -864,5 +856,5 @@ def cancel_plan(*, plan: TreatmentPlan, by, reason: str) -> TreatmentPlan:
                 "A session of this plan is in progress: complete it first.", code="invalid_state"
             )
         plan.status = PlanStatus.CANCELLED
-        _save(plan, by)
+        save_by(plan, by)
         return plan

@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from clinic.clients import search_clients
 from clinic.models import Client
-from frontdesk.views import search_clients
 from sessions_app import booking
 from sessions_app import models as session_models
 from sessions_app.models import SessionStatus
