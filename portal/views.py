@@ -21,7 +21,7 @@ from aftercare.models import Reminder, ReminderStatus
 from aftercare.window import AftercareWindow, aftercare_window
 from clinic import audit, portal
 from clinic.access import client_profile, client_required, get_client_for, staff_required
-from clinic.clinic_time import day_label, day_label_long
+from clinic.clinic_time import client_moment, client_time, day_label, day_label_long, local_date
 from clinic.models import Client, PlanStatus, Role, SlotRequestStatus, TreatmentPlan
 from clinic.redirects import next_url
 from portal.forms import AcceptInvitationForm, PreferencesForm, SlotChoiceForm
@@ -124,22 +124,15 @@ def home(request):
             bill=plan_bill(plan), clinic=plan.clinic,
         )
         if open_window:
-            context["window_until"] = (
-                f"{day_label_long(open_window.closes_at.date()).rsplit(' ', 1)[0]}, "
-                f"{_hour(open_window.closes_at)}"
+            tz = plan.clinic.tz
+            context["window_until"] = client_moment(
+                open_window.closes_at, tz, reference=local_date(context["now"], tz)
             )
             context["window_day"] = open_window.day_number(context["now"])
         # The client reading their own treatment record is on the record too (R18).
         audit.record_read(request, client=client, what=f"Own plan in the portal: "
                           f"{plan.get_treatment_area_display()}", obj=plan)
     return render(request, "portal/home.html", context)
-
-
-def _hour(moment: dt.datetime) -> str:
-    """'5 pm', '9:30 am' - how a client reads a time."""
-    hour = moment.hour % 12 or 12
-    suffix = "am" if moment.hour < 12 else "pm"
-    return f"{hour}{f':{moment.minute:02d}' if moment.minute else ''} {suffix}"
 
 
 @client_required
@@ -220,7 +213,7 @@ def third_session(request, plan_id):
             messages.success(
                 request,
                 f"Thank you - we have your request for {day_label_long(chosen.starts_at.date())} at "
-                f"{_hour(chosen.starts_at)}. The clinic confirms it once the booking deposit is paid.",
+                f"{client_time(chosen.starts_at)}. The clinic confirms it once the booking deposit is paid.",
             )
             return redirect("portal:home")
     return render(request, "portal/third_session.html", {
