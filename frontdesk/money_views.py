@@ -1,4 +1,4 @@
-"""Front desk money pages (issue 4): deposits, the plan's bill, receipts, worklists and the
+"""Front desk money pages: deposits, the plan's bill, receipts, worklists and the
 day sheet. Only front desk and managers of the plan's clinic reach them (R14); every write
 is a call to sessions_app.booking, whose refusals are shown on the form."""
 

@@ -1,4 +1,4 @@
-"""Front desk: calendar, clients, plans, booking (issue 3). Mounted at /desk/."""
+"""Front desk: calendar, clients, plans, booking. Mounted at /desk/."""
 
 from django.urls import path
 

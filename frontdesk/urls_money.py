@@ -1,4 +1,4 @@
-"""Deposits, bills, worklists, day sheet (issue 4). Names are a contract: other areas and
+"""Deposits, bills, worklists, day sheet. Names are a contract: other areas and
 the front-desk home link to them."""
 
 from django.urls import path

@@ -1,4 +1,4 @@
-"""Staff pages of the aftercare outbox (issue 6), mounted at /aftercare/."""
+"""Staff pages of the aftercare outbox, mounted at /aftercare/."""
 
 from django.urls import path
 

@@ -1,6 +1,6 @@
-"""Front desk: the start page, clients and plans (issue 3). Bookings are in
-sessions_app/booking_views.py. Front desk and managers only (R14); everything is fetched
-through the access helpers, so another clinic's rows are a 404."""
+"""Front desk: the start page, clients and plans (bookings: frontdesk/booking_views.py).
+Front desk and managers only (R14); everything is fetched through the access helpers, so
+another clinic's rows are a 404."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Client portal (issue 7): the client's own plan, aftercare, sessions and preferences."""
+"""Client portal: the client's own plan, aftercare, sessions and preferences."""
 
 from django.urls import path
 

@@ -1,4 +1,4 @@
-"""Practitioner: my day, session log, progress (issue 5)."""
+"""Practitioner: my day, session log, progress."""
 
 from django.urls import path
 

@@ -1,4 +1,4 @@
-"""Client search that stays fast with 100,000 clients (issue 3).
+"""Client search that stays fast with 100,000 clients.
 
 The front desk searches for words anywhere in "first last email phone" (`UPPER(...) LIKE
 '%WORD%'`, which is what Django's `icontains` sends to PostgreSQL), and by a phone's digits.
