@@ -22,6 +22,7 @@ from clinic.models import (
     StaffProfile,
     TreatmentPlan,
 )
+from sessions_app import booking
 
 __all__ = ["ClinicScopedAdmin", "NoDeleteMixin"]
 
@@ -249,8 +250,6 @@ class TreatmentPlanAdmin(NoDeleteMixin, ClinicScopedAdmin):
         return ["client", *fixed] if obj is not None else fixed
 
     def save_model(self, request, obj, form, change):
-        from sessions_app import booking
-
         if not change:
             obj.clinic, obj.created_by = obj.client.clinic, request.user
             obj.currency = obj.clinic.currency
@@ -275,8 +274,6 @@ class TreatmentPlanAdmin(NoDeleteMixin, ClinicScopedAdmin):
     def revert_to_version(self, request, obj, version) -> None:
         """The quote through booking.amend_quote (R3: recorded with who and why), then the
         plan's description. Status, client and clinic are never reverted."""
-        from sessions_app import booking
-
         reason = (request.POST.get("amendment_reason") or "").strip() or (
             f"Reverted in the admin to the version of {version.history_date:%d %b %Y %H:%M} UTC"
         )

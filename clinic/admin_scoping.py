@@ -28,6 +28,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from clinic.audit import record_read
 from clinic.history import person_name
 from clinic.models import Client, Clinic, Role, TreatmentPlan, staff_role
+from sessions_app.models import TreatmentSession
 
 
 def user_clinic_ids(user) -> list[int]:
@@ -37,8 +38,6 @@ def user_clinic_ids(user) -> list[int]:
 
 def scoped_choices(db_field, user) -> QuerySet:
     """The rows a relation field of the admin may point to for `user`."""
-    from sessions_app.models import TreatmentSession
-
     model = db_field.related_model
     everything = user.is_superuser
     clinics = None if everything else user_clinic_ids(user)

@@ -423,6 +423,18 @@ def session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
     })
 
 
+def _act(request: HttpRequest, session: TreatmentSession, service, done: str) -> HttpResponse:
+    """A day-of-session change through the booking service: `done` or its refusal is the
+    flash message, then back where the desk came from."""
+    try:
+        service(session=session, by=request.user)
+    except BookingRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, done)
+    return redirect(next_url(request, _plan_url(session.plan_id)))
+
+
 @desk_required
 def session_check_in(request: HttpRequest, session_id: int) -> HttpResponse:
     """Check the client in; session 1 is refused while the paperwork is missing (R2)."""
@@ -430,15 +442,8 @@ def session_check_in(request: HttpRequest, session_id: int) -> HttpResponse:
     if refused:
         return refused
     if request.method == "POST":
-        try:
-            booking.check_in_session(session=session, by=request.user)
-        except BookingRefused as refusal:
-            messages.error(request, refusal.message)
-        else:
-            messages.success(
-                request, f"{session.client.full_name} is checked in for session {session.number}."
-            )
-        return redirect(next_url(request, _plan_url(session.plan_id)))
+        return _act(request, session, booking.check_in_session,
+                    f"{session.client.full_name} is checked in for session {session.number}.")
     return render(request, "frontdesk/session_action.html", {
         "session": session, "clinic": session.clinic, "action": "check_in",
         "next": next_url(request, ""),
@@ -454,15 +459,8 @@ def session_no_show(request: HttpRequest, session_id: int) -> HttpResponse:
     if refused:
         return refused
     if request.method == "POST":
-        try:
-            booking.mark_no_show(session=session, by=request.user)
-        except BookingRefused as refusal:
-            messages.error(request, refusal.message)
-        else:
-            messages.success(
-                request, f"Session {session.number} for {session.client.full_name}: no-show recorded."
-            )
-        return redirect(next_url(request, _plan_url(session.plan_id)))
+        return _act(request, session, booking.mark_no_show,
+                    f"Session {session.number} for {session.client.full_name}: no-show recorded.")
     held = list(session.deposits.filter(state=DepositState.PAID))
     return render(request, "frontdesk/session_action.html", {
         "session": session, "clinic": session.clinic, "action": "no_show", "held": held,
