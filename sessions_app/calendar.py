@@ -79,12 +79,11 @@ def deposit_due(session: TreatmentSession) -> bool:
 
 
 def decorate(session: TreatmentSession, clinic: Clinic) -> TreatmentSession:
-    """Flags and local times for the templates (the clinic is shared: no query per row)."""
+    """Flags for the templates; the shared clinic gives `local_start`/`local_end` without a
+    query per row."""
     session.clinic = clinic
     session.flag_paperwork = paperwork_missing(session)
     session.flag_deposit = deposit_due(session)
-    session.local_starts = session.starts_at.astimezone(session.clinic.tz)
-    session.local_ends = session.ends_at.astimezone(session.clinic.tz)
     return session
 
 
@@ -255,7 +254,7 @@ def week_grid(
     sessions = [decorate(s, clinic) for s in sessions]
     by_day: dict[dt.date, list[TreatmentSession]] = {}
     for s in sessions:
-        by_day.setdefault(s.local_starts.date(), []).append(s)
+        by_day.setdefault(s.local_start.date(), []).append(s)
     days = []
     for n in range(7):
         day = monday + dt.timedelta(days=n)
