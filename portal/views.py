@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from icalendar import Calendar, Event
 
 from aftercare.messages import render_reminder
 from aftercare.models import Reminder, ReminderStatus
@@ -138,8 +139,6 @@ def home(request):
 @client_required
 def session_ics(request, session_id):
     """The session as a calendar file (icalendar), for the client's own sessions only."""
-    from icalendar import Calendar, Event
-
     session = get_object_or_404(
         TreatmentSession.objects.live().select_related("clinic", "plan", "client"),
         pk=session_id, client=_client(request),
