@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from clinic import staff
-from clinic.admin_scoping import ClinicScopedAdmin, NoDeleteMixin, user_clinic_ids
+from clinic.admin_scoping import ClinicScopedAdmin, NoDeleteMixin, RequestFormMixin, user_clinic_ids
 from clinic.clients import save_client
 from clinic.history import person_name
 from clinic.models import (
@@ -92,7 +92,7 @@ class StaffProfileForm(forms.ModelForm):
 
 
 @admin.register(StaffProfile)
-class StaffProfileAdmin(ClinicScopedAdmin):
+class StaffProfileAdmin(RequestFormMixin, ClinicScopedAdmin):
     clinic_lookup = "clinics"
     form = StaffProfileForm
     list_display = ["staff_member", "role", "clinic_names"]
@@ -126,15 +126,6 @@ class StaffProfileAdmin(ClinicScopedAdmin):
             ).order_by("username")
             return admin.ModelAdmin.formfield_for_foreignkey(self, db_field, request, **kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change=change, **kwargs)
-
-        class RequestForm(form_class):
-            def __init__(self, *args, **inner):
-                super().__init__(*args, request=request, **inner)
-
-        return RequestForm
 
     def has_add_permission(self, request):
         return request.user.is_superuser

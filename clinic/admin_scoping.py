@@ -83,6 +83,19 @@ class NoDeleteMixin:
         return False
 
 
+class RequestFormMixin:
+    """The admin form gets the request: its choices and checks depend on who is asking."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+
+        class RequestForm(form_class):
+            def __init__(self, *args, **inner):
+                super().__init__(*args, request=request, **inner)
+
+        return RequestForm
+
+
 class ClinicScopedAdmin(SimpleHistoryAdmin):
     """Non-superusers see and choose rows of the clinics they work at only. Times are shown
     and typed in the local time of the user's current clinic (clinic.middleware)."""

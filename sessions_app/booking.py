@@ -23,7 +23,7 @@ from django.utils import timezone
 
 # The aftercare service is called directly inside the same transaction (no signals).
 from aftercare import services as aftercare
-from clinic.clinic_time import at_local, day_label, days_after, local_date, time_label
+from clinic.clinic_time import at_local, day_label, local_date, time_label
 from clinic.history import person_name, save_by
 from clinic.models import (
     Clinic,
@@ -45,6 +45,7 @@ from sessions_app.rules import (
     OPEN_PLAN_STATUSES,
     OPEN_STATUSES,
     SequenceProblem,
+    needs_override,
     peak_use,
     sequence_problems,
 )
@@ -322,7 +323,7 @@ def _check_new_booking(
             "deposit, then book.",
             code="deposit_required",
         )
-    late = _needs_override(plan, starts, number)
+    late = needs_override(plan, starts, number)
     return BookingCheck(number, starts_at, ends_at, deposit, override_reason.strip() if late else "")
 
 
@@ -374,13 +375,6 @@ def book_session(
         )
         aftercare.session_booked(session=session)
         return session
-
-
-def _needs_override(plan: TreatmentPlan, starts: dict[int, dt.datetime], number: int) -> bool:
-    """True when session `number` is later than the third-session window (R5)."""
-    if number != 3 or 2 not in starts:
-        return False
-    return days_after(starts[2], starts[3], plan.clinic.tz) > plan.clinic.third_window_max_days
 
 
 def held_deposit(plan: TreatmentPlan) -> Deposit | None:
@@ -457,7 +451,7 @@ def reschedule_session(
             moving=f"Moving session {session.number} to "
             f"{day_label(local_date(starts_at, clinic.tz))}",
         )
-        if not _needs_override(plan, starts, session.number):
+        if not needs_override(plan, starts, session.number):
             session.override_reason = ""
         elif override_reason.strip():
             session.override_reason = override_reason.strip()

@@ -17,7 +17,7 @@ from sessions_app.models import LIVE_STATUSES, OPEN_STATUSES, TreatmentSession
 
 __all__ = [
     "LIVE_STATUSES", "OPEN_PLAN_STATUSES", "OPEN_STATUSES", "SequenceProblem", "allowed_window",
-    "pair_problem", "peak_use", "second_session_target", "sequence_problems",
+    "needs_override", "pair_problem", "peak_use", "second_session_target", "sequence_problems",
 ]
 
 
@@ -68,6 +68,13 @@ def second_session_target(plan: TreatmentPlan, first_start: dt.datetime) -> tupl
         base + dt.timedelta(days=plan.clinic.target_days_second_min),
         base + dt.timedelta(days=plan.clinic.target_days_second_max),
     )
+
+
+def needs_override(plan: TreatmentPlan, starts: dict[int, dt.datetime], number: int) -> bool:
+    """True when session `number` is later than the third-session window (R5)."""
+    if number != 3 or 2 not in starts:
+        return False
+    return days_after(starts[2], starts[3], plan.clinic.tz) > plan.clinic.third_window_max_days
 
 
 def pair_problem(
