@@ -112,8 +112,8 @@ def session_cancelled(*, session: TreatmentSession) -> None:
 
 
 def session_uncompleted(*, session: TreatmentSession) -> None:
-    """A completion was undone (for the booking service's un-complete, when it exists): the
-    aftercare, prompt and recall messages not sent yet are cancelled."""
+    """A completion was undone (booking.uncomplete_session): the aftercare, prompt and recall
+    messages not sent yet are cancelled."""
     _cancel(
         session.reminders.filter(step__anchor__in=(*COMPLETION_ANCHORS, Anchor.PLAN_COMPLETED)),
         note=f"Session {session.number} is no longer completed.",

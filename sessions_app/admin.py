@@ -172,7 +172,7 @@ class PaymentAdmin(NoDeleteMixin, ClinicScopedAdmin):
     readonly_fields = ["plan", "amount", "currency", "method", "reference", "received_at", "received_by"]
 
     def has_add_permission(self, request):
-        return False  # payments are taken on the plan's bill page (front-desk issue)
+        return False  # payments are taken on the plan's bill page (frontdesk/money_views.py)
 
 
 # --------------------------------------------------------------------------- session records
