@@ -75,43 +75,32 @@ def client_list(request: HttpRequest) -> HttpResponse:
 
 @desk_required
 def client_create(request: HttpRequest) -> HttpResponse:
-    clinics = staff_clinics(request.user)
     form = ClientForm(
-        request.POST or None, clinics=clinics, initial={"clinic": current_clinic(request)}
+        request.POST or None, clinics=staff_clinics(request.user),
+        initial={"clinic": current_clinic(request)},
     )
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            client = form.save(commit=False)
-            _record_paperwork(client, form, request.user)
-            save_client(client=client, by=request.user)
-        messages.success(request, f"{client.full_name} added.")
-        return redirect("frontdesk:client_detail", client_id=client.pk)
-    return render(request, "frontdesk/client_form.html", {
-        "form": form, "client": None, "clinic": current_clinic(request),
-    })
+    return _client_form(request, form, None, current_clinic(request), "{name} added.")
 
 
 @desk_required
 def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
     client = get_client_for(request.user, client_id)
     form = ClientForm(request.POST or None, instance=client, clinics=staff_clinics(request.user))
+    return _client_form(request, form, client, client.clinic, "{name}'s details saved.")
+
+
+def _client_form(request: HttpRequest, form: ClientForm, client, clinic, done: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             client = form.save(commit=False)
-            _record_paperwork(client, form, request.user)
+            # R2: completed once, with who and when; the form never un-ticks it.
+            if form.cleaned_data.get("paperwork_done") and not client.paperwork_completed_at:
+                client.paperwork_completed_at = timezone.now()
+                client.paperwork_completed_by = request.user
             save_client(client=client, by=request.user)
-        messages.success(request, f"{client.full_name}'s details saved.")
+        messages.success(request, done.format(name=client.full_name))
         return redirect("frontdesk:client_detail", client_id=client.pk)
-    return render(request, "frontdesk/client_form.html", {
-        "form": form, "client": client, "clinic": client.clinic,
-    })
-
-
-def _record_paperwork(client: Client, form: ClientForm, user) -> None:
-    # R2: completed once, with who and when; the form never un-ticks it.
-    if form.cleaned_data.get("paperwork_done") and not client.paperwork_completed_at:
-        client.paperwork_completed_at = timezone.now()
-        client.paperwork_completed_by = user
+    return render(request, "frontdesk/client_form.html", {"form": form, "client": client, "clinic": clinic})
 
 
 @desk_required
