@@ -22,7 +22,7 @@ from aftercare.models import Reminder, ReminderStatus
 from aftercare.window import AftercareWindow, aftercare_window
 from clinic import audit, portal
 from clinic.access import client_profile, client_required, get_client_for, staff_required
-from clinic.clinic_time import client_moment, client_time, day_label, day_label_long, local_date
+from clinic.clinic_time import client_day, client_moment, client_time, day_label, local_date
 from clinic.models import Client, PlanStatus, Role, SlotRequestStatus, TreatmentPlan
 from clinic.redirects import next_url
 from portal.forms import AcceptInvitationForm, PreferencesForm, SlotChoiceForm
@@ -211,7 +211,7 @@ def third_session(request, plan_id):
         else:
             messages.success(
                 request,
-                f"Thank you - we have your request for {day_label_long(chosen.starts_at.date())} at "
+                f"Thank you - we have your request for {client_day(chosen.starts_at.date())} at "
                 f"{client_time(chosen.starts_at)}. The clinic confirms it once the booking deposit is paid.",
             )
             return redirect("portal:home")
