@@ -1,17 +1,10 @@
-"""Forms of the aftercare area: they validate and tidy input, nothing else."""
+"""The admin's form for aftercare schedule steps."""
 
 from __future__ import annotations
 
 from django import forms
 
-from aftercare.models import ReminderStatus, ScheduleStep
-
-
-class OutboxFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=ReminderStatus.choices, required=False)
-
-    def clean_status(self) -> str:
-        return self.cleaned_data["status"] or ReminderStatus.FAILED
+from aftercare.models import ScheduleStep
 
 
 class ScheduleStepForm(forms.ModelForm):

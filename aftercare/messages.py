@@ -8,7 +8,6 @@ corrected clinic phone number shows up in the message that leaves.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass
 
 from django.template.loader import render_to_string
@@ -19,7 +18,8 @@ from django.utils.safestring import mark_safe
 from aftercare import placeholders
 from aftercare.models import Channel, MessageTemplate, Reminder
 from aftercare.window import aftercare_window
-from clinic.clinic_time import local_date
+from clinic.clinic_time import client_day, client_moment, client_time, local_date
+from sessions_app.rules import allowed_window
 
 TEMPLATE_DIR = "aftercare/messages"
 
@@ -39,26 +39,6 @@ class RenderedMessage:
 NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven",
                 8: "eight", 9: "nine", 10: "ten", 14: "fourteen"}
 ORDINALS = {2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth"}
-
-
-def time_label(t: dt.time) -> str:
-    """'5 pm', '5:30 pm', '12 pm' (noon): how clinics write times to clients."""
-    hour = t.hour % 12 or 12
-    suffix = "am" if t.hour < 12 else "pm"
-    return f"{hour} {suffix}" if t.minute == 0 else f"{hour}:{t.minute:02d} {suffix}"
-
-
-def day_label(day: dt.date, *, reference: dt.date | None = None) -> str:
-    """'Saturday 14 March', with the year when it is not the reference's (today's) year."""
-    reference = reference or timezone.localdate()
-    label = f"{day:%A} {day.day} {day:%B}"
-    return label if day.year == reference.year else f"{label} {day.year}"
-
-
-def moment_label(instant: dt.datetime, tz: zoneinfo.ZoneInfo, *, reference: dt.date | None = None) -> str:
-    """'Saturday 14 March, 5 pm' in the clinic's zone."""
-    local = instant.astimezone(tz)
-    return f"{day_label(local.date(), reference=reference)}, {time_label(local.time())}"
 
 
 # --------------------------------------------------------------------------- instants
@@ -96,7 +76,6 @@ def recall_day(plan) -> dt.date:
 def message_context(reminder: Reminder) -> dict:
     """Everything a template may show; plain strings and dates only (also safe for a
     manager's custom text)."""
-    from sessions_app.booking import allowed_window
 
     session, client = reminder.session, reminder.client
     clinic, plan = session.clinic, session.plan
@@ -112,11 +91,11 @@ def message_context(reminder: Reminder) -> dict:
         "quoted_sessions": plan.quoted_sessions,
         "aftercare_days": clinic.aftercare_days,
         "session_end_date": local_date(end, tz),
-        "session_ended": moment_label(end, tz, reference=reference),
-        "window_until": moment_label(window_close(session), tz, reference=reference),
-        "appointment": moment_label(session.starts_at, tz, reference=reference),
-        "appointment_day": day_label(local_date(session.starts_at, tz), reference=reference),
-        "appointment_time": time_label(session.starts_at.astimezone(tz).time()),
+        "session_ended": client_moment(end, tz, reference=reference),
+        "window_until": client_moment(window_close(session), tz, reference=reference),
+        "appointment": client_moment(session.starts_at, tz, reference=reference),
+        "appointment_day": client_day(local_date(session.starts_at, tz), reference=reference),
+        "appointment_time": client_time(session.starts_at.astimezone(tz).time()),
         "aftercare_days_words": NUMBER_WORDS.get(clinic.aftercare_days, str(clinic.aftercare_days)),
         "next_number": session.number + 1,
         "next_ordinal": ORDINALS.get(session.number + 1, f"{session.number + 1}th"),
@@ -126,12 +105,12 @@ def message_context(reminder: Reminder) -> dict:
     }
     if session.number + 1 <= plan.quoted_sessions:
         earliest, latest = allowed_window(plan, session.number + 1, session.starts_at)
-        opens = day_label(earliest, reference=reference)
+        opens = client_day(earliest, reference=reference)
         context["next_window"] = (
-            f"between {opens} and {day_label(latest, reference=reference)}" if latest else f"from {opens}"
+            f"between {opens} and {client_day(latest, reference=reference)}" if latest else f"from {opens}"
         )
     if plan.completed_at:
-        context["recall_day"] = day_label(recall_day(plan), reference=reference)
+        context["recall_day"] = client_day(recall_day(plan), reference=reference)
         context["recall_years"] = clinic.touch_up_recall_years
     return context
 
@@ -163,7 +142,7 @@ def placeholder_values(context: dict) -> dict[str, str]:
     manager's text is filled from these and never compiled as a template."""
     values = {name: str(context[name]) for name in placeholders.PLACEHOLDERS if name in context}
     end_date, reference = context["session_end_date"], context["reference"]
-    values["session_day"] = day_label(end_date, reference=reference)
+    values["session_day"] = client_day(end_date, reference=reference)
     for days in placeholders.DAY_OFFSETS:
-        values[f"day_{days}"] = day_label(end_date + dt.timedelta(days=days), reference=reference)
+        values[f"day_{days}"] = client_day(end_date + dt.timedelta(days=days), reference=reference)
     return values

@@ -47,8 +47,9 @@ from aftercare.models import (
     ScheduleStep,
 )
 from clinic.clinic_time import at_local, local_date
+from clinic.history import person_name
 from clinic.models import PlanStatus, TreatmentPlan
-from sessions_app.models import LIVE_STATUSES, SessionStatus, TreatmentSession
+from sessions_app.models import SessionStatus, TreatmentSession
 
 logger = logging.getLogger(__name__)
 
@@ -111,8 +112,8 @@ def session_cancelled(*, session: TreatmentSession) -> None:
 
 
 def session_uncompleted(*, session: TreatmentSession) -> None:
-    """A completion was undone (for the booking service's un-complete, when it exists): the
-    aftercare, prompt and recall messages not sent yet are cancelled."""
+    """A completion was undone (booking.uncomplete_session): the aftercare, prompt and recall
+    messages not sent yet are cancelled."""
     _cancel(
         session.reminders.filter(step__anchor__in=(*COMPLETION_ANCHORS, Anchor.PLAN_COMPLETED)),
         note=f"Session {session.number} is no longer completed.",
@@ -135,7 +136,7 @@ def plan_completed(*, plan: TreatmentPlan, by) -> None:
 def _previous_session(session: TreatmentSession) -> TreatmentSession | None:
     return (
         TreatmentSession.objects.select_related("plan", "client", "clinic")
-        .filter(plan_id=session.plan_id, number=session.number - 1, status__in=LIVE_STATUSES)
+        .live().filter(plan_id=session.plan_id, number=session.number - 1)
         .first()
     )
 
@@ -144,9 +145,9 @@ def next_session_unbooked(session: TreatmentSession) -> bool:
     """The plan quotes a session after this one and it is not booked (R13)."""
     plan = session.plan
     return (
-        plan.status in (PlanStatus.QUOTED, PlanStatus.ACTIVE)
+        plan.is_open
         and plan.quoted_sessions > session.number
-        and not plan.sessions.filter(number=session.number + 1, status__in=LIVE_STATUSES).exists()
+        and not plan.sessions.live().filter(number=session.number + 1).exists()
     )
 
 
@@ -375,9 +376,7 @@ def reason_not_to_send(reminder: Reminder) -> str:
     step, session, plan = reminder.step, reminder.session, reminder.session.plan
     if not step.active:
         return "Its schedule step was switched off."
-    if step.anchor == Anchor.SESSION_START and session.status not in (
-        SessionStatus.BOOKED, SessionStatus.CHECKED_IN
-    ):
+    if step.anchor == Anchor.SESSION_START and not session.is_open:
         return f"Session {session.number} is {session.get_status_display().lower()}."
     if step.anchor in COMPLETION_ANCHORS and session.status != SessionStatus.COMPLETED:
         return f"Session {session.number} is {session.get_status_display().lower()}, not completed."
@@ -461,7 +460,7 @@ def resend_reminder(*, reminder: Reminder, by) -> Reminder:
         if problem := channels.address_problem(reminder):
             raise ResendRefused(f"{problem} Add it on the client's record first.", code="no_address")
         now = timezone.now()
-        who = by.get_full_name() or by.get_username()
+        who = person_name(by)
         reminder.status, reminder.claimed_at, reminder.queued, reminder.attempts = (
             ReminderStatus.SENDING, now, 1, 0,
         )

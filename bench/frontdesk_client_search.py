@@ -36,7 +36,7 @@ from django.test import Client as WebClient  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from clinic.frontdesk_views import search_clients  # noqa: E402
+from clinic.clients import search_clients  # noqa: E402
 from clinic.models import Client, Clinic  # noqa: E402
 from tests.factories import make_clinic, make_staff  # noqa: E402
 

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from clinic.models import Client, Clinic, Role, StaffProfile, TreatmentPlan
+from sessions_app.models import TreatmentSession
 
 STAFF_ROLES = tuple(Role.values)
 
@@ -130,8 +131,6 @@ def get_plan_for(user, plan_id) -> TreatmentPlan:
 def get_session_for(user, session_id):
     """A session at one of the user's clinics, or 404. Practitioners reach the sessions of
     their clinics (R14: their sessions and those clients' history)."""
-    from sessions_app.models import TreatmentSession
-
     try:
         return TreatmentSession.objects.select_related(
             "plan", "client", "clinic", "practitioner"

@@ -13,8 +13,9 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic import staff
-from clinic.admin_scoping import ClinicScopedAdmin, NoDeleteMixin, user_clinic_ids
+from clinic.admin_scoping import ClinicScopedAdmin, NoDeleteMixin, RequestFormMixin, user_clinic_ids
 from clinic.clients import save_client
+from clinic.history import person_name
 from clinic.models import (
     Client,
     Clinic,
@@ -23,6 +24,7 @@ from clinic.models import (
     StaffProfile,
     TreatmentPlan,
 )
+from sessions_app import booking
 
 __all__ = ["ClinicScopedAdmin", "NoDeleteMixin"]
 
@@ -92,7 +94,7 @@ class StaffProfileForm(forms.ModelForm):
 
 
 @admin.register(StaffProfile)
-class StaffProfileAdmin(ClinicScopedAdmin):
+class StaffProfileAdmin(RequestFormMixin, ClinicScopedAdmin):
     clinic_lookup = "clinics"
     form = StaffProfileForm
     list_display = ["staff_member", "role", "clinic_names"]
@@ -109,7 +111,7 @@ class StaffProfileAdmin(ClinicScopedAdmin):
 
     @admin.display(description="Staff member", ordering="user__last_name")
     def staff_member(self, obj) -> str:
-        return obj.user.get_full_name() or obj.user.get_username()
+        return person_name(obj.user)
 
     @admin.display(description="Clinics")
     def clinic_names(self, obj) -> str:
@@ -126,15 +128,6 @@ class StaffProfileAdmin(ClinicScopedAdmin):
             ).order_by("username")
             return admin.ModelAdmin.formfield_for_foreignkey(self, db_field, request, **kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change=change, **kwargs)
-
-        class RequestForm(form_class):
-            def __init__(self, *args, **inner):
-                super().__init__(*args, request=request, **inner)
-
-        return RequestForm
 
     def has_add_permission(self, request):
         return request.user.is_superuser
@@ -250,8 +243,6 @@ class TreatmentPlanAdmin(NoDeleteMixin, ClinicScopedAdmin):
         return ["client", *fixed] if obj is not None else fixed
 
     def save_model(self, request, obj, form, change):
-        from sessions_app import booking
-
         if not change:
             obj.clinic, obj.created_by = obj.client.clinic, request.user
             obj.currency = obj.clinic.currency
@@ -276,8 +267,6 @@ class TreatmentPlanAdmin(NoDeleteMixin, ClinicScopedAdmin):
     def revert_to_version(self, request, obj, version) -> None:
         """The quote through booking.amend_quote (R3: recorded with who and why), then the
         plan's description. Status, client and clinic are never reverted."""
-        from sessions_app import booking
-
         reason = (request.POST.get("amendment_reason") or "").strip() or (
             f"Reverted in the admin to the version of {version.history_date:%d %b %Y %H:%M} UTC"
         )

@@ -26,7 +26,9 @@ from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.audit import record_read
+from clinic.history import person_name
 from clinic.models import Client, Clinic, Role, TreatmentPlan, staff_role
+from sessions_app.models import TreatmentSession
 
 
 def user_clinic_ids(user) -> list[int]:
@@ -36,8 +38,6 @@ def user_clinic_ids(user) -> list[int]:
 
 def scoped_choices(db_field, user) -> QuerySet:
     """The rows a relation field of the admin may point to for `user`."""
-    from sessions_app.models import TreatmentSession
-
     model = db_field.related_model
     everything = user.is_superuser
     clinics = None if everything else user_clinic_ids(user)
@@ -56,10 +56,6 @@ def scoped_choices(db_field, user) -> QuerySet:
         return rows if everything else rows.filter(**{f"{scoped[model]}__in": clinics})
     # A relation nobody scoped yet offers nothing to non-superusers rather than everything.
     return model._default_manager.all() if everything else model._default_manager.none()
-
-
-def _person(user) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 class ScopedRawIdWidget(ForeignKeyRawIdWidget):
@@ -85,6 +81,19 @@ class NoDeleteMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class RequestFormMixin:
+    """The admin form gets the request: its choices and checks depend on who is asking."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+
+        class RequestForm(form_class):
+            def __init__(self, *args, **inner):
+                super().__init__(*args, request=request, **inner)
+
+        return RequestForm
 
 
 class ClinicScopedAdmin(SimpleHistoryAdmin):
@@ -120,7 +129,7 @@ class ClinicScopedAdmin(SimpleHistoryAdmin):
             )
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if field is not None and db_field.related_model is get_user_model():
-            field.label_from_instance = _person
+            field.label_from_instance = person_name
         return field
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):

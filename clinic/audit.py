@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 
 from clinic.clinic_time import day_span
+from clinic.history import person_name
 
 if TYPE_CHECKING:
     from clinic.models import Client, Clinic
@@ -191,7 +192,7 @@ def _actor_fields(user) -> dict:
         role = ""
     return {
         "actor": user,
-        "actor_name": user.get_full_name() or user.get_username(),
+        "actor_name": person_name(user),
         "actor_role": role,
     }
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+from django.utils import timezone
+
 
 def local_date(instant: dt.datetime, tz: zoneinfo.ZoneInfo) -> dt.date:
     return instant.astimezone(tz).date()
@@ -50,3 +52,26 @@ def day_label_long(day: dt.date) -> str:
 def time_label(instant: dt.datetime) -> str:
     """'09:30' in the instant's own zone."""
     return f"{instant:%H:%M}"
+
+
+# Client-facing labels: how a clinic writes to its clients (messages, portal, calendar files).
+
+
+def client_time(moment: dt.time | dt.datetime) -> str:
+    """'5 pm', '5:30 pm', '12 pm' (noon), in the moment's own zone."""
+    hour = moment.hour % 12 or 12
+    suffix = "am" if moment.hour < 12 else "pm"
+    return f"{hour} {suffix}" if moment.minute == 0 else f"{hour}:{moment.minute:02d} {suffix}"
+
+
+def client_day(day: dt.date, *, reference: dt.date | None = None) -> str:
+    """'Saturday 14 March', with the year when it is not the reference's (today's) year."""
+    reference = reference or timezone.localdate()
+    label = f"{day:%A} {day.day} {day:%B}"
+    return label if day.year == reference.year else f"{label} {day.year}"
+
+
+def client_moment(instant: dt.datetime, tz: zoneinfo.ZoneInfo, *, reference: dt.date | None = None) -> str:
+    """'Saturday 14 March, 5 pm' in the clinic's zone."""
+    local = instant.astimezone(tz)
+    return f"{client_day(local.date(), reference=reference)}, {client_time(local.time())}"

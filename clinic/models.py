@@ -288,6 +288,10 @@ class PlanStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+# An "open" plan can still be booked, amended or cancelled.
+OPEN_PLAN_STATUSES = (PlanStatus.QUOTED, PlanStatus.ACTIVE)
+
+
 class TreatmentPlan(models.Model):
     """The quote for one client: at least two sessions (R1), a price, a shade, a status."""
 
@@ -331,6 +335,10 @@ class TreatmentPlan(models.Model):
         if not self.currency and self.clinic_id:
             self.currency = self.clinic.currency
         super().save(*args, **kwargs)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_PLAN_STATUSES
 
     def clean(self) -> None:
         if self.quoted_sessions is not None and self.quoted_sessions < 2:

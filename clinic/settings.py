@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "clinic",
     "sessions_app",
     "aftercare",
+    "frontdesk",  # template tags (money_tags)
 ]
 
 MIDDLEWARE = [
@@ -148,10 +149,10 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Strict CSP: everything is served by Pigment itself; inline scripts need the nonce.
+# Strict CSP: everything is served by Pigment itself; no inline script or style at all.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF, CSP.NONCE],
+    "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],

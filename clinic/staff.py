@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from clinic.audit import AuditKind, record_event
+from clinic.history import save_by
 from clinic.models import Clinic, Role, StaffProfile
 
 
@@ -73,8 +74,7 @@ def update_staff(
         before_role = profile.role
         before = set(profile.clinics.values_list("pk", flat=True))
         profile.role = role
-        profile._history_user = by
-        profile.save()
+        save_by(profile, by)
         if clinic_ids != before:
             profile.clinics.set(clinic_ids)
         _sync_admin_door(profile)
@@ -91,8 +91,7 @@ def create_staff(*, user, by, role: str, clinics: Iterable[Clinic], request=None
     clinic_ids = {c.pk for c in clinics}
     with transaction.atomic():
         profile = StaffProfile(user=user, role=role)
-        profile._history_user = by
-        profile.save()
+        save_by(profile, by)
         profile.clinics.set(clinic_ids)
         _sync_admin_door(profile)
         _record(request, by, profile, "", set(), clinic_ids)

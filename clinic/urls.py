@@ -14,11 +14,11 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
     path("accounts/", include("accounts.urls")),  # second factor, Team page
     path("accounts/", include("django.contrib.auth.urls")),
-    path("desk/", include("clinic.urls_frontdesk")),
-    path("money/", include("sessions_app.urls_money")),
-    path("practice/", include("sessions_app.urls_practice")),
-    path("aftercare/", include("aftercare.urls")),
-    path("portal/", include("clinic.urls_portal")),
+    path("desk/", include("frontdesk.urls")),
+    path("money/", include("frontdesk.urls_money")),
+    path("practice/", include("practice.urls")),
+    path("aftercare/", include("frontdesk.urls_outbox")),
+    path("portal/", include("portal.urls")),
     path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from clinic.admin_scoping import ClinicScopedAdmin, NoDeleteMixin
+from clinic.admin_scoping import ClinicScopedAdmin, NoDeleteMixin, RequestFormMixin
 from sessions_app import booking
 from sessions_app.models import Deposit, Payment, TreatmentSession
 
@@ -69,7 +69,7 @@ def _service_action(service, verb: str):
 
 
 @admin.register(TreatmentSession)
-class TreatmentSessionAdmin(NoDeleteMixin, ClinicScopedAdmin):
+class TreatmentSessionAdmin(NoDeleteMixin, RequestFormMixin, ClinicScopedAdmin):
     form = BookingAdminForm
     list_display = ["__str__", "clinic", "practitioner", "starts_at", "status"]
     list_filter = ["clinic", "status"]
@@ -84,15 +84,6 @@ class TreatmentSessionAdmin(NoDeleteMixin, ClinicScopedAdmin):
         _service_action(booking.mark_no_show, "no-show"),
         _service_action(booking.cancel_session, "cancelled"),
     ]
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change=change, **kwargs)
-
-        class RequestForm(form_class):
-            def __init__(self, *args, **inner):
-                super().__init__(*args, request=request, **inner)
-
-        return RequestForm
 
     def get_readonly_fields(self, request, obj=None):
         return ["status", "number"] if obj else []
@@ -141,7 +132,7 @@ class DepositAdminForm(forms.ModelForm):
 
 
 @admin.register(Deposit)
-class DepositAdmin(NoDeleteMixin, ClinicScopedAdmin):
+class DepositAdmin(NoDeleteMixin, RequestFormMixin, ClinicScopedAdmin):
     """Adding a deposit records money received (state paid). Refund and forfeit are actions."""
 
     clinic_lookup = "plan__clinic"
@@ -154,15 +145,6 @@ class DepositAdmin(NoDeleteMixin, ClinicScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change=change, **kwargs)
-
-        class RequestForm(form_class):
-            def __init__(self, *args, **inner):
-                super().__init__(*args, request=request, **inner)
-
-        return RequestForm
 
     def save_form(self, request, form, change):
         return form.result
@@ -190,7 +172,7 @@ class PaymentAdmin(NoDeleteMixin, ClinicScopedAdmin):
     readonly_fields = ["plan", "amount", "currency", "method", "reference", "received_at", "received_by"]
 
     def has_add_permission(self, request):
-        return False  # payments are taken on the plan's bill page (front-desk issue)
+        return False  # payments are taken on the plan's bill page (frontdesk/money_views.py)
 
 
 # --------------------------------------------------------------------------- session records

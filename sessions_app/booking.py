@@ -21,7 +21,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from clinic.clinic_time import at_local, day_label, days_after, local_date, time_label
+# The aftercare service is called directly inside the same transaction (no signals).
+from aftercare import services as aftercare
+from clinic.clinic_time import at_local, day_label, local_date, time_label
+from clinic.history import person_name, save_by
 from clinic.models import (
     Clinic,
     PlanStatus,
@@ -32,12 +35,19 @@ from clinic.models import (
     staff_role,
 )
 from sessions_app.models import (
-    LIVE_STATUSES,
     Deposit,
     DepositState,
     Payment,
     SessionStatus,
     TreatmentSession,
+)
+from sessions_app.rules import (
+    OPEN_PLAN_STATUSES,
+    OPEN_STATUSES,
+    SequenceProblem,
+    needs_override,
+    peak_use,
+    sequence_problems,
 )
 
 MAX_SESSION_LENGTH = dt.timedelta(hours=12)
@@ -64,14 +74,10 @@ class BookingRefused(ValidationError):
 # --------------------------------------------------------------------------- helpers
 
 
-def _name(user) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def _require_staff(by, clinic: Clinic, action: str, roles: tuple[str, ...] | None = None) -> str:
     role = staff_role(by, clinic)
     if role is None or (roles is not None and role not in roles):
-        who = "You" if by is None or not getattr(by, "is_authenticated", False) else _name(by)
+        who = "You" if by is None or not getattr(by, "is_authenticated", False) else person_name(by)
         needed = (
             " (" + " or ".join(Role(r).label.lower() for r in roles) + " only)" if roles else ""
         )
@@ -89,11 +95,6 @@ def _lock_clinic(clinic_id: int) -> Clinic:
 def _when(instant: dt.datetime, clinic: Clinic) -> str:
     local = instant.astimezone(clinic.tz)
     return f"{day_label(local.date())} at {time_label(local)}"
-
-
-def _save(obj, by, **kwargs) -> None:
-    obj._history_user = by  # R16: who made the change, also outside a web request
-    obj.save(**kwargs)
 
 
 def _ordinal(n: int) -> str:
@@ -173,7 +174,7 @@ def _check_conflicts(
     for other in overlapping:
         if other.practitioner_id == practitioner.pk:
             raise BookingRefused(
-                f"{_name(practitioner)} already has a session from "
+                f"{person_name(practitioner)} already has a session from "
                 f"{time_label(other.local_start)} to {time_label(other.local_end)} on "
                 f"{day_label(other.local_start.date())}. Choose a time from "
                 f"{time_label(other.local_end)} or another practitioner.",
@@ -198,131 +199,8 @@ def _check_conflicts(
         )
 
 
-def peak_use(sessions: list[TreatmentSession], starts_at=None, ends_at=None) -> int:
-    """Most sessions running at one instant (of [starts_at, ends_at) when given): the
-    chairs they need. The calendar shows the same number."""
-    events = []
-    for s in sessions:
-        events.append((max(s.starts_at, starts_at) if starts_at else s.starts_at, 1))
-        events.append((min(s.ends_at, ends_at) if ends_at else s.ends_at, -1))
-    peak = running = 0
-    for _, delta in sorted(events, key=lambda e: (e[0], e[1])):  # ends before starts at a tie
-        running += delta
-        peak = max(peak, running)
-    return peak
-
-
-# --------------------------------------------------------------------------- sequence rules
-
-
-@dataclass(frozen=True)
-class SequenceProblem:
-    """A pair of consecutive sessions that breaks R3-R5. `number` is the later session."""
-
-    code: str
-    number: int
-    message: str
-    earliest: dt.date | None = None
-    latest: dt.date | None = None
-
-
-def allowed_window(plan: TreatmentPlan, number: int, previous_start: dt.datetime):
-    """(earliest local date, latest local date or None) for session `number` after the
-    previous session started at `previous_start` (R4, R5)."""
-    clinic = plan.clinic
-    base = local_date(previous_start, clinic.tz)
-    if number == 2:
-        return base + dt.timedelta(days=clinic.min_days_first_to_second), None
-    if number == 3:
-        return (
-            base + dt.timedelta(days=clinic.third_window_min_days),
-            base + dt.timedelta(days=clinic.third_window_max_days),
-        )
-    return base + dt.timedelta(days=clinic.third_window_min_days), None
-
-
-def second_session_target(plan: TreatmentPlan, first_start: dt.datetime) -> tuple[dt.date, dt.date]:
-    """The usual 10-14-day target for session 2 (R4), which booking proposes first."""
-    base = local_date(first_start, plan.clinic.tz)
-    return (
-        base + dt.timedelta(days=plan.clinic.target_days_second_min),
-        base + dt.timedelta(days=plan.clinic.target_days_second_max),
-    )
-
-
-def _pair_problem(
-    plan: TreatmentPlan, number: int, previous_start, start, *, late_allowed: bool
-) -> SequenceProblem | None:
-    clinic = plan.clinic
-    prev_day = local_date(previous_start, clinic.tz)
-    prev = f"session {number - 1} on {day_label(prev_day)}"
-    if start <= previous_start:
-        return SequenceProblem(
-            "out_of_order", number,
-            f"Session {number} must start after {prev} (sessions follow their order).",
-        )
-    earliest, latest = allowed_window(plan, number, previous_start)
-    gap = days_after(previous_start, start, clinic.tz)
-    if number == 2 and gap < clinic.min_days_first_to_second:
-        target_from, target_to = second_session_target(plan, previous_start)
-        return SequenceProblem(
-            "too_soon", number,
-            f"Session 2 can start from {day_label(earliest)} ({clinic.min_days_first_to_second} "
-            f"days after {prev}), once the skin has healed; {day_label(target_from)}-"
-            f"{day_label(target_to)} is the usual target.",
-            earliest, latest,
-        )
-    if number == 3 and not (clinic.third_window_min_days <= gap <= clinic.third_window_max_days):
-        window = (
-            f"A third session can start from {day_label(earliest)} "
-            f"({clinic.third_window_min_days} days after session 2) to {day_label(latest)}"
-        )
-        if gap < clinic.third_window_min_days:
-            return SequenceProblem("too_soon", 3, f"{window}.", earliest, latest)
-        if not late_allowed:
-            return SequenceProblem(
-                "too_late", 3,
-                f"{window} ({clinic.third_window_max_days} days after session 2). Later than "
-                "that needs a manager's override with a written reason.",
-                earliest, latest,
-            )
-    if number >= 4 and gap < clinic.third_window_min_days:
-        return SequenceProblem(
-            "too_soon", number,
-            f"Session {number} can start from {day_label(earliest)} "
-            f"({clinic.third_window_min_days} days after {prev}).",
-            earliest, latest,
-        )
-    return None
-
-
-def sequence_problems(
-    plan: TreatmentPlan,
-    starts: dict[int, dt.datetime],
-    *,
-    subject: int,
-    late_allowed: bool = False,
-    overridden: frozenset[int] = frozenset(),
-) -> list[SequenceProblem]:
-    """Every consecutive pair of `starts` (number -> start) that breaks R3-R5, the subject
-    session's own pair first. A late third session is fine if the subject may be booked late
-    (`late_allowed`) or the session already carries a manager's override (`overridden`)."""
-    problems = []
-    for number in sorted(starts):
-        if number - 1 not in starts:
-            continue
-        problem = _pair_problem(
-            plan, number, starts[number - 1], starts[number],
-            late_allowed=(late_allowed and number == subject) or number in overridden,
-        )
-        if problem:
-            problems.append(problem)
-    problems.sort(key=lambda p: p.number != subject)
-    return problems
-
-
 def _live_sessions(plan: TreatmentPlan, exclude_pk=None) -> list[TreatmentSession]:
-    return list(plan.sessions.filter(status__in=LIVE_STATUSES).exclude(pk=exclude_pk))
+    return list(plan.sessions.live().exclude(pk=exclude_pk))
 
 
 def _raise_sequence(plan, others, starts, *, subject, late_allowed, moving: str) -> None:
@@ -355,7 +233,7 @@ def _may_book_late(by, clinic: Clinic, override_reason: str) -> bool:
 
 def next_number(plan: TreatmentPlan) -> int:
     """The lowest session number of the plan that has no live session."""
-    taken = set(plan.sessions.filter(status__in=LIVE_STATUSES).values_list("number", flat=True))
+    taken = set(plan.sessions.live().values_list("number", flat=True))
     number = 1
     while number in taken:
         number += 1
@@ -363,7 +241,7 @@ def next_number(plan: TreatmentPlan) -> int:
 
 
 def _check_plan_open(plan: TreatmentPlan) -> None:
-    if plan.status in (PlanStatus.CANCELLED, PlanStatus.COMPLETED):
+    if plan.status not in OPEN_PLAN_STATUSES:
         raise BookingRefused(
             f"The plan is {plan.get_status_display().lower()}; sessions can no longer be booked.",
             code="invalid_state",
@@ -373,7 +251,7 @@ def _check_plan_open(plan: TreatmentPlan) -> None:
 def _check_practitioner(practitioner, clinic: Clinic) -> None:
     if staff_role(practitioner, clinic) != Role.PRACTITIONER:
         raise BookingRefused(
-            f"{_name(practitioner)} is not a practitioner at {clinic.name}.", code="not_permitted"
+            f"{person_name(practitioner)} is not a practitioner at {clinic.name}.", code="not_permitted"
         )
 
 
@@ -382,12 +260,12 @@ def _insert(session: TreatmentSession, by) -> None:
     happens only when two clinics book the same practitioner or client at once)."""
     try:
         with transaction.atomic():
-            _save(session, by)
+            save_by(session, by)
     except IntegrityError as error:
         text = str(error)
         if "no_practitioner_overlap" in text:
             raise BookingRefused(
-                f"{_name(session.practitioner)} was just booked elsewhere at that time.",
+                f"{person_name(session.practitioner)} was just booked elsewhere at that time.",
                 code="practitioner_busy",
             ) from error
         if "no_client_overlap" in text:
@@ -445,7 +323,7 @@ def _check_new_booking(
             "deposit, then book.",
             code="deposit_required",
         )
-    late = _needs_override(plan, starts, number)
+    late = needs_override(plan, starts, number)
     return BookingCheck(number, starts_at, ends_at, deposit, override_reason.strip() if late else "")
 
 
@@ -487,23 +365,16 @@ def book_session(
         _insert(session, by)
         if check.deposit is not None:
             check.deposit.session = session
-            _save(check.deposit, by)
+            save_by(check.deposit, by)
         if plan.status == PlanStatus.QUOTED:
             plan.status = PlanStatus.ACTIVE
-            _save(plan, by)
+            save_by(plan, by)
         # A time the client asked for in the portal is settled by this booking.
         plan.slot_requests.filter(status=SlotRequestStatus.OPEN).update(
             status=SlotRequestStatus.BOOKED, handled_by=by, handled_at=timezone.now()
         )
-        _aftercare().session_booked(session=session)
+        aftercare.session_booked(session=session)
         return session
-
-
-def _needs_override(plan: TreatmentPlan, starts: dict[int, dt.datetime], number: int) -> bool:
-    """True when session `number` is later than the third-session window (R5)."""
-    if number != 3 or 2 not in starts:
-        return False
-    return days_after(starts[2], starts[3], plan.clinic.tz) > plan.clinic.third_window_max_days
 
 
 def held_deposit(plan: TreatmentPlan) -> Deposit | None:
@@ -580,13 +451,13 @@ def reschedule_session(
             moving=f"Moving session {session.number} to "
             f"{day_label(local_date(starts_at, clinic.tz))}",
         )
-        if not _needs_override(plan, starts, session.number):
+        if not needs_override(plan, starts, session.number):
             session.override_reason = ""
         elif override_reason.strip():
             session.override_reason = override_reason.strip()
         session.starts_at, session.ends_at, session.practitioner = starts_at, ends_at, practitioner
         _insert(session, by)
-        _aftercare().session_rescheduled(session=session)
+        aftercare.session_rescheduled(session=session)
         return session
 
 
@@ -610,7 +481,7 @@ def check_in_session(*, session: TreatmentSession, by) -> TreatmentSession:
         _check_paperwork(session)
         session.status = SessionStatus.CHECKED_IN
         session.checked_in_at = timezone.now()
-        _save(session, by)
+        save_by(session, by)
         return session
 
 
@@ -621,22 +492,22 @@ def complete_session(*, session: TreatmentSession, by) -> TreatmentSession:
     with transaction.atomic():
         session, clinic = _lock_session(session)
         _require_staff(by, clinic, "complete sessions")
-        _require_status(session, (SessionStatus.BOOKED, SessionStatus.CHECKED_IN), "completed")
+        _require_status(session, OPEN_STATUSES, "completed")
         _check_paperwork(session)
         now = timezone.now()
         session.status = SessionStatus.COMPLETED
         session.checked_in_at = session.checked_in_at or now
         session.completed_at = now
-        _save(session, by)
+        save_by(session, by)
         for deposit in session.deposits.filter(state=DepositState.PAID):
             deposit.state, deposit.closed_at, deposit.closed_by = DepositState.APPLIED, now, by
-            _save(deposit, by)
+            save_by(deposit, by)
         plan = session.plan
         done = plan.sessions.filter(status=SessionStatus.COMPLETED).count()
         if done >= plan.quoted_sessions:
             plan.status, plan.completed_at = PlanStatus.COMPLETED, now
-            _save(plan, by)
-        _aftercare().session_completed(session=session, by=by)
+            save_by(plan, by)
+        aftercare.session_completed(session=session, by=by)
         return session
 
 
@@ -652,15 +523,15 @@ def uncomplete_session(*, session: TreatmentSession, by, reason: str) -> Treatme
         _require_status(session, (SessionStatus.COMPLETED,), "un-completed")
         session.status, session.completed_at = SessionStatus.CHECKED_IN, None
         session._change_reason = f"Completion undone: {reason.strip()}"  # kept on the history row
-        _save(session, by)
+        save_by(session, by)
         for deposit in session.deposits.filter(state=DepositState.APPLIED):
             deposit.state, deposit.closed_at, deposit.closed_by = DepositState.PAID, None, None
-            _save(deposit, by)
+            save_by(deposit, by)
         plan = session.plan
         if plan.status == PlanStatus.COMPLETED:
             plan.status, plan.completed_at = PlanStatus.ACTIVE, None
-            _save(plan, by)
-        _aftercare().session_uncompleted(session=session)
+            save_by(plan, by)
+        aftercare.session_uncompleted(session=session)
         return session
 
 
@@ -669,9 +540,9 @@ def mark_no_show(*, session: TreatmentSession, by) -> TreatmentSession:
     with transaction.atomic():
         session, clinic = _lock_session(session)
         _require_staff(by, clinic, "record no-shows")
-        _require_status(session, (SessionStatus.BOOKED, SessionStatus.CHECKED_IN), "marked no-show")
+        _require_status(session, OPEN_STATUSES, "marked no-show")
         session.status = SessionStatus.NO_SHOW
-        _save(session, by)
+        save_by(session, by)
         _forfeit_session_deposits(session, by, note="No-show")
         _after_session_freed(session)
         return session
@@ -726,13 +597,13 @@ def cancel_session(
         session.cancelled_at = timezone.now()
         session.cancel_reason = reason.strip()
         session.late_cancellation = outcome.late
-        _save(session, by)
+        save_by(session, by)
         if outcome.late:
             _forfeit_session_deposits(session, by, note="Late cancellation")
         else:
             for deposit in outcome.deposits:
                 deposit.session = None  # held on the plan again: refundable or reusable
-                _save(deposit, by)
+                save_by(deposit, by)
         _after_session_freed(session)
         return session
 
@@ -743,19 +614,11 @@ def _forfeit_session_deposits(session: TreatmentSession, by, note: str) -> None:
             DepositState.FORFEITED, timezone.now(), by,
         )
         deposit.note = note
-        _save(deposit, by)
+        save_by(deposit, by)
 
 
 def _after_session_freed(session: TreatmentSession) -> None:
-    _aftercare().session_cancelled(session=session)
-
-
-def _aftercare():
-    """The aftercare service, called directly inside the same transaction (no signals).
-    Imported late because aftercare's models depend on sessions, not the other way round."""
-    from aftercare import services
-
-    return services
+    aftercare.session_cancelled(session=session)
 
 
 # --------------------------------------------------------------------------- money
@@ -802,7 +665,7 @@ def request_deposit(*, plan: TreatmentPlan, by, amount=None, idempotency_key=Non
             plan=plan, amount=value, currency=plan.currency, state=DepositState.REQUESTED,
             requested_at=timezone.now(), requested_by=by, idempotency_key=idempotency_key,
         )
-        _save(deposit, by)
+        save_by(deposit, by)
         return deposit
 
 
@@ -838,7 +701,7 @@ def record_deposit(
         deposit.paid_at, deposit.received_by = now, by
         deposit.method, deposit.reference = method, reference
         deposit.idempotency_key = idempotency_key or deposit.idempotency_key
-        _save(deposit, by)
+        save_by(deposit, by)
         return deposit
 
 
@@ -872,7 +735,7 @@ def refund_deposit(*, deposit: Deposit, by, reason: str = "") -> Deposit:
             )
         deposit.state, deposit.closed_at, deposit.closed_by = DepositState.REFUNDED, timezone.now(), by
         deposit.note = reason.strip()
-        _save(deposit, by)
+        save_by(deposit, by)
         return deposit
 
 
@@ -887,7 +750,7 @@ def forfeit_deposit(*, deposit: Deposit, by, reason: str) -> Deposit:
         _require_deposit_state(deposit, (DepositState.PAID,), "forfeited")
         deposit.state, deposit.closed_at, deposit.closed_by = DepositState.FORFEITED, timezone.now(), by
         deposit.note = reason.strip()
-        _save(deposit, by)
+        save_by(deposit, by)
         return deposit
 
 
@@ -907,7 +770,7 @@ def record_payment(
             plan=plan, amount=value, currency=plan.currency, method=method, reference=reference,
             received_at=timezone.now(), received_by=by, idempotency_key=idempotency_key,
         )
-        _save(payment, by)
+        save_by(payment, by)
         return payment
 
 
@@ -939,12 +802,12 @@ def amend_quote(
             previous_price=plan.price, new_price=new_price, reason=reason.strip(), by=by,
         )
         plan.quoted_sessions, plan.price = quoted_sessions, new_price
-        _save(plan, by)
+        save_by(plan, by)
         return plan
 
 
 def _live_numbers(plan: TreatmentPlan) -> list[int]:
-    return list(plan.sessions.filter(status__in=LIVE_STATUSES).values_list("number", flat=True))
+    return list(plan.sessions.live().values_list("number", flat=True))
 
 
 def complete_plan(*, plan: TreatmentPlan, by) -> TreatmentPlan:
@@ -961,13 +824,13 @@ def complete_plan(*, plan: TreatmentPlan, by) -> TreatmentPlan:
                 f"A plan can be completed once two sessions are done (R1); {done} is done.",
                 code="invalid_state",
             )
-        if plan.sessions.filter(status__in=(SessionStatus.BOOKED, SessionStatus.CHECKED_IN)).exists():
+        if plan.sessions.filter(status__in=OPEN_STATUSES).exists():
             raise BookingRefused(
                 "Cancel or complete the sessions still booked first.", code="invalid_state"
             )
         plan.status, plan.completed_at = PlanStatus.COMPLETED, timezone.now()
-        _save(plan, by)
-        _aftercare().plan_completed(plan=plan, by=by)  # the touch-up recall (R15)
+        save_by(plan, by)
+        aftercare.plan_completed(plan=plan, by=by)  # the touch-up recall (R15)
         return plan
 
 
@@ -987,5 +850,5 @@ def cancel_plan(*, plan: TreatmentPlan, by, reason: str) -> TreatmentPlan:
                 "A session of this plan is in progress: complete it first.", code="invalid_state"
             )
         plan.status = PlanStatus.CANCELLED
-        _save(plan, by)
+        save_by(plan, by)
         return plan

@@ -18,16 +18,16 @@ from django.utils import timezone
 
 from clinic.clinic_time import at_local, day_span
 from clinic.models import Clinic, Role
-from sessions_app import booking
+from sessions_app import rules
 from sessions_app.models import (
     Deposit,
     DepositState,
     SessionStatus,
     TreatmentSession,
 )
+from sessions_app.rules import OPEN_STATUSES
 
 ROW = dt.timedelta(minutes=15)
-OPEN_STATUSES = (SessionStatus.BOOKED, SessionStatus.CHECKED_IN)
 
 
 def practitioners_at(clinic: Clinic) -> QuerySet:
@@ -79,18 +79,17 @@ def deposit_due(session: TreatmentSession) -> bool:
 
 
 def decorate(session: TreatmentSession, clinic: Clinic) -> TreatmentSession:
-    """Flags and local times for the templates (the clinic is shared: no query per row)."""
+    """Flags for the templates; the shared clinic gives `local_start`/`local_end` without a
+    query per row."""
     session.clinic = clinic
     session.flag_paperwork = paperwork_missing(session)
     session.flag_deposit = deposit_due(session)
-    session.local_starts = session.starts_at.astimezone(session.clinic.tz)
-    session.local_ends = session.ends_at.astimezone(session.clinic.tz)
     return session
 
 
 def peak_chairs(sessions: list[TreatmentSession]) -> int:
     """Most live sessions running at one instant (what the chairs had to hold)."""
-    return booking.peak_use([s for s in sessions if s.is_live])
+    return rules.peak_use([s for s in sessions if s.is_live])
 
 
 # --------------------------------------------------------------------------- day view
@@ -255,7 +254,7 @@ def week_grid(
     sessions = [decorate(s, clinic) for s in sessions]
     by_day: dict[dt.date, list[TreatmentSession]] = {}
     for s in sessions:
-        by_day.setdefault(s.local_starts.date(), []).append(s)
+        by_day.setdefault(s.local_start.date(), []).append(s)
     days = []
     for n in range(7):
         day = monday + dt.timedelta(days=n)

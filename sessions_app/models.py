@@ -23,11 +23,16 @@ class SessionStatus(models.TextChoices):
 
 # A "live" session holds its number in the plan and its slot in the calendar.
 LIVE_STATUSES = (SessionStatus.BOOKED, SessionStatus.CHECKED_IN, SessionStatus.COMPLETED)
+# An "open" session is live and not yet done: it can still be checked in, completed or missed.
+OPEN_STATUSES = (SessionStatus.BOOKED, SessionStatus.CHECKED_IN)
 
 
 class TreatmentSessionQuerySet(models.QuerySet):
     def live(self) -> TreatmentSessionQuerySet:
         return self.filter(status__in=LIVE_STATUSES)
+
+    def open(self) -> TreatmentSessionQuerySet:
+        return self.filter(status__in=OPEN_STATUSES)
 
     def overlapping(self, starts_at: dt.datetime, ends_at: dt.datetime) -> TreatmentSessionQuerySet:
         """Live sessions sharing any instant with [starts_at, ends_at)."""
@@ -106,6 +111,10 @@ class TreatmentSession(models.Model):
     @property
     def is_live(self) -> bool:
         return self.status in LIVE_STATUSES
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
 
     @property
     def local_start(self) -> dt.datetime:

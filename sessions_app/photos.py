@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from clinic.history import save_by
 from sessions_app.models import SessionPhoto
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -156,8 +157,7 @@ def store(
     photo.full_clean()
     _write(photo.image_path, prepared.image, written)
     _write(photo.thumbnail_path, prepared.thumbnail, written)
-    photo._history_user = by
-    photo.save()
+    save_by(photo, by)
     return photo
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from clinic.access import staff_clinics
 from clinic.clinic_time import day_span, local_date
+from clinic.history import person_name, save_by
 from clinic.models import Clinic, Role, TreatmentPlan, staff_role
 from sessions_app import photos
 from sessions_app.models import (
@@ -38,7 +39,6 @@ from sessions_app.shades import ShadeSuggestion, suggest_shade
 
 # R14: clinical records are for practitioners and managers of the session's clinic.
 CLINICAL_ROLES = (Role.PRACTITIONER, Role.MANAGER)
-LOGGABLE_STATUSES = (SessionStatus.BOOKED, SessionStatus.CHECKED_IN, SessionStatus.COMPLETED)
 ZONE_FIELDS = ("retention", "density", "gaps_filled", "blended", "shade_used")
 RECORD_FIELDS = (
     "haircut_done", "skin_condition", "assessment", "shade_used", "dilution", "needle",
@@ -256,24 +256,12 @@ def pending_alterations(plan: TreatmentPlan) -> QuerySet[AlterationRequest]:
 # --------------------------------------------------------------------------- writes
 
 
-def _save(obj, by, **kwargs) -> None:
-    obj._history_user = by  # R16: who made this version, also outside a web request
-    obj.full_clean()
-    obj.save(**kwargs)
-
-
 def _lock_session(session: TreatmentSession) -> TreatmentSession:
     return (
         TreatmentSession.objects.select_for_update(of=("self",))
         .select_related("plan", "clinic", "client")
         .get(pk=session.pk)
     )
-
-
-def _who(user) -> str:
-    if user is None:
-        return "A colleague"
-    return user.get_full_name() or user.get_username()
 
 
 def save_session_log(
@@ -302,7 +290,7 @@ def save_session_log(
         with transaction.atomic():
             session = _lock_session(session)
             _require_clinical(by, session.clinic)
-            if session.status not in LOGGABLE_STATUSES:
+            if not session.is_live:  # a cancelled or missed session keeps its log as it was
                 raise LogRefused(
                     f"Session {session.number} is {session.get_status_display().lower()}: its log "
                     "can no longer change.",
@@ -339,8 +327,9 @@ def _check_revision(record: SessionRecord | None, expected: int | None) -> None:
     if record is None:
         raise LogRefused("This log changed since you opened it. Reload the page.", code="stale")
     when = timezone.localtime(record.updated_at, record.session.clinic.tz)
+    who = person_name(record.updated_by, nobody="A colleague")
     raise LogRefused(
-        f"{_who(record.updated_by)} saved this log at {when:%H:%M} after you opened it. "
+        f"{who} saved this log at {when:%H:%M} after you opened it. "
         "Nothing of yours was saved: reload the page to see their version, then add your changes.",
         code="stale",
     )
@@ -385,10 +374,10 @@ def _write_record(
         setattr(record, name, value)
     record.revision += 1
     record.updated_by = by
-    _save(record, by)
+    save_by(record, by, clean=True)
     for row in zone_rows:
         row.record = record
-        _save(row, by)
+        save_by(row, by, clean=True)
     return record
 
 
@@ -399,7 +388,7 @@ def _raise_alteration(session: TreatmentSession, data: AlterationInput, by) -> A
     )
     if data.decision != AlterationDecision.PENDING:
         alteration.decided_by, alteration.decided_at = by, timezone.now()
-    _save(alteration, by)
+    save_by(alteration, by, clean=True)
     return alteration
 
 
@@ -420,7 +409,7 @@ def _decide(plan: TreatmentPlan, alteration_id: int, decision: str, note: str, b
         return
     alteration.decision, alteration.decision_note = decision, note.strip()
     alteration.decided_by, alteration.decided_at = by, timezone.now()
-    _save(alteration, by)
+    save_by(alteration, by, clean=True)
 
 
 def _new_design(session: TreatmentSession, data: HairlineInput, by) -> HairlineDesign:
@@ -436,7 +425,7 @@ def _new_design(session: TreatmentSession, data: HairlineInput, by) -> HairlineD
     )
     if data.signed_off:
         design.signed_off_at, design.signed_off_witness = timezone.now(), by
-    _save(design, by)
+    save_by(design, by, clean=True)
     return design
 
 
@@ -453,4 +442,4 @@ def _sign_off(plan: TreatmentPlan, version: int, by) -> None:
     if design.is_signed_off:
         return  # signed once; a second tick changes nothing
     design.signed_off_at, design.signed_off_witness = timezone.now(), by
-    _save(design, by)
+    save_by(design, by, clean=True)

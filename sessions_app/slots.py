@@ -1,6 +1,6 @@
 """Proposing the next allowed slots for a plan's next session (R4, R5 shown as choices).
 
-No rule lives here. The days to look at come from `booking.allowed_window` (and the clinic's
+No rule lives here. The days to look at come from `rules.allowed_window` (and the clinic's
 usual 10-14-day target for session 2, which the booking screen proposes first); every
 proposed slot passed `booking.check_booking(..., require_deposit=False)`, the same checks
 `book_session` runs again under its lock. Only to keep the number of checks small, times on
@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from clinic.clinic_time import at_local, day_span, local_date
 from clinic.models import Clinic, TreatmentPlan
-from sessions_app import booking
+from sessions_app import booking, rules
 from sessions_app.booking import BookingRefused
-from sessions_app.models import LIVE_STATUSES, TreatmentSession
+from sessions_app.models import TreatmentSession
 
 GRID = dt.timedelta(minutes=30)
 MAX_CHECKS = 80  # each check is a handful of indexed queries; a full month stays well under
@@ -69,16 +69,16 @@ def window(plan: TreatmentPlan, number: int) -> Proposal:
     if number <= 1:
         return proposal
     previous = (
-        plan.sessions.filter(status__in=LIVE_STATUSES, number=number - 1)
+        plan.sessions.live().filter(number=number - 1)
         .select_related("practitioner").first()
     )
     if previous is None:
         return proposal
     previous.clinic = clinic
     proposal.previous = previous
-    proposal.earliest, proposal.latest = booking.allowed_window(plan, number, previous.starts_at)
+    proposal.earliest, proposal.latest = rules.allowed_window(plan, number, previous.starts_at)
     if number == 2:
-        proposal.target = booking.second_session_target(plan, previous.starts_at)
+        proposal.target = rules.second_session_target(plan, previous.starts_at)
     return proposal
 
 

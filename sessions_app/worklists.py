@@ -21,10 +21,9 @@ from django.utils import timezone
 from clinic.clinic_time import at_local, local_date
 from clinic.models import Clinic, PlanStatus, SlotRequest, SlotRequestStatus, TreatmentPlan
 from sessions_app.billing import amount_sum, with_bill
-from sessions_app.booking import allowed_window
-from sessions_app.models import LIVE_STATUSES, Deposit, DepositState, SessionStatus, TreatmentSession
+from sessions_app.models import Deposit, DepositState, SessionStatus, TreatmentSession
+from sessions_app.rules import OPEN_PLAN_STATUSES, allowed_window
 
-OPEN_PLAN_STATUSES = (PlanStatus.QUOTED, PlanStatus.ACTIVE)
 PAPERWORK_DAYS_AHEAD = 2  # first sessions from now to the end of the day after tomorrow
 
 
@@ -54,7 +53,7 @@ WORKLISTS = (
 
 
 def _live(number) -> QuerySet[TreatmentSession]:
-    return TreatmentSession.objects.filter(plan=OuterRef("pk"), number=number, status__in=LIVE_STATUSES)
+    return TreatmentSession.objects.live().filter(plan=OuterRef("pk"), number=number)
 
 
 # --------------------------------------------------------------------------- third session (R5, R13)
@@ -180,9 +179,7 @@ def no_shows_to_follow_up(clinics: Iterable[Clinic]) -> QuerySet[TreatmentSessio
     """No-shows and late cancellations of open plans that have not been booked again (no
     live session with the same number), the most recent first. Annotated with `forfeited`,
     the deposit money the clinic kept for the session."""
-    rebooked = TreatmentSession.objects.filter(
-        plan=OuterRef("plan"), number=OuterRef("number"), status__in=LIVE_STATUSES
-    )
+    rebooked = TreatmentSession.objects.live().filter(plan=OuterRef("plan"), number=OuterRef("number"))
     forfeited = Deposit.objects.filter(session=OuterRef("pk"), state=DepositState.FORFEITED)
     return (
         TreatmentSession.objects.filter(clinic__in=clinics, plan__status__in=OPEN_PLAN_STATUSES)

@@ -7,8 +7,11 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from aftercare.messages import day_label, moment_label, render_reminder, time_label
+from aftercare.messages import render_reminder
 from aftercare.models import Reminder, ScheduleStep
+from clinic.clinic_time import client_day as day_label
+from clinic.clinic_time import client_moment as moment_label
+from clinic.clinic_time import client_time as time_label
 from sessions_app.models import SessionStatus
 from tests.aftercare_fixtures import local, step
 from tests.conftest import CHICAGO

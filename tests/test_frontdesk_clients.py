@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from clinic.frontdesk_views import search_clients
+from clinic.clients import search_clients
 from clinic.models import Client
 from sessions_app import booking
 from sessions_app import models as session_models

@@ -490,7 +490,7 @@ def test_the_service_looks_a_key_up_on_its_own_plan_only(waiting_plan, front_des
 
 
 def test_form_keys_cannot_be_computed_without_the_servers_secret(waiting_plan, settings):
-    from sessions_app.money_views import form_key as derive
+    from frontdesk.money_views import form_key as derive
 
     key = derive(waiting_plan, "deposit")
     assert derive(waiting_plan, "deposit") == key  # two tabs share it: one deposit

@@ -1,4 +1,4 @@
-"""Client search that stays fast with 100,000 clients (issue 3).
+"""Client search that stays fast with 100,000 clients.
 
 The front desk searches for words anywhere in "first last email phone" (`UPPER(...) LIKE
 '%WORD%'`, which is what Django's `icontains` sends to PostgreSQL), and by a phone's digits.
@@ -8,7 +8,7 @@ never has to OR four indexes together).
 
 PostgreSQL only, like sessions_app/0002: SQLite (development) has no pg_trgm and its searches
 of a demo database need no index. The indexes are built from Django expressions so that their
-SQL is exactly what the queries in clinic/frontdesk_views.py compile to.
+SQL is exactly what the queries in clinic/clients.py compile to.
 """
 
 from django.contrib.postgres.indexes import GinIndex, OpClass
@@ -17,7 +17,7 @@ from django.db import migrations
 from django.db.models import F, TextField, Value
 from django.db.models.functions import Concat, Replace, Upper
 
-# Must match clinic.frontdesk_views.haystack / phone_digits (frozen here, as migrations should be).
+# Must match clinic.clients.haystack / phone_digits (frozen here, as migrations should be).
 PHONE_PUNCTUATION = (" ", "-", "(", ")", ".")
 
 

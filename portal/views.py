@@ -15,18 +15,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from icalendar import Calendar, Event
 
 from aftercare.messages import render_reminder
 from aftercare.models import Reminder, ReminderStatus
 from aftercare.window import AftercareWindow, aftercare_window
 from clinic import audit, portal
 from clinic.access import client_profile, client_required, get_client_for, staff_required
-from clinic.clinic_time import day_label, day_label_long
-from clinic.forms_portal import AcceptInvitationForm, PreferencesForm, SlotChoiceForm
+from clinic.clinic_time import client_day, client_moment, client_time, day_label, local_date
 from clinic.models import Client, PlanStatus, Role, SlotRequestStatus, TreatmentPlan
 from clinic.redirects import next_url
-from sessions_app import booking, slots
-from sessions_app.models import LIVE_STATUSES, DepositState, SessionStatus, TreatmentSession
+from portal.forms import AcceptInvitationForm, PreferencesForm, SlotChoiceForm
+from sessions_app import rules, slots
+from sessions_app.billing import plan_bill
+from sessions_app.models import DepositState, SessionStatus, TreatmentSession
 
 # What happens at each session, in the clinic's words (from "What to expect").
 WHAT_TO_EXPECT = {
@@ -72,10 +74,10 @@ class ThirdSessionPrompt:
 
 
 def _third_session_prompt(plan: TreatmentPlan, sessions: list[TreatmentSession]) -> ThirdSessionPrompt | None:
-    live = {s.number: s for s in sessions if s.status in LIVE_STATUSES}
+    live = {s.number: s for s in sessions if s.is_live}
     if plan.quoted_sessions < 3 or 3 in live or 2 not in live or plan.status != PlanStatus.ACTIVE:
         return None
-    earliest, latest = booking.allowed_window(plan, 3, live[2].starts_at)
+    earliest, latest = rules.allowed_window(plan, 3, live[2].starts_at)
     deposits = list(plan.deposits.all())
     request = next((r for r in plan.slot_requests.all() if r.status == SlotRequestStatus.OPEN), None)
     return ThirdSessionPrompt(
@@ -110,12 +112,10 @@ def home(request):
     context = {"client": client, "plans": plans, "plan": plan, "now": timezone.now()}
     if plan is not None:
         sessions = list(plan.sessions.select_related("clinic").order_by("number", "starts_at"))
-        live = [s for s in sessions if s.status in LIVE_STATUSES]
+        live = [s for s in sessions if s.is_live]
         upcoming = [s for s in live if s.status == SessionStatus.BOOKED and s.ends_at > context["now"]]
         open_window, closed_window = _aftercare(sessions, context["now"])
         done = sum(1 for s in live if s.status == SessionStatus.COMPLETED)
-        from sessions_app.billing import plan_bill
-
         context.update(
             sessions=live, upcoming=upcoming, next_session=upcoming[0] if upcoming else None,
             done=done, progress=round(100 * done / plan.quoted_sessions),
@@ -125,9 +125,9 @@ def home(request):
             bill=plan_bill(plan), clinic=plan.clinic,
         )
         if open_window:
-            context["window_until"] = (
-                f"{day_label_long(open_window.closes_at.date()).rsplit(' ', 1)[0]}, "
-                f"{_hour(open_window.closes_at)}"
+            tz = plan.clinic.tz
+            context["window_until"] = client_moment(
+                open_window.closes_at, tz, reference=local_date(context["now"], tz)
             )
             context["window_day"] = open_window.day_number(context["now"])
         # The client reading their own treatment record is on the record too (R18).
@@ -136,21 +136,12 @@ def home(request):
     return render(request, "portal/home.html", context)
 
 
-def _hour(moment: dt.datetime) -> str:
-    """'5 pm', '9:30 am' - how a client reads a time."""
-    hour = moment.hour % 12 or 12
-    suffix = "am" if moment.hour < 12 else "pm"
-    return f"{hour}{f':{moment.minute:02d}' if moment.minute else ''} {suffix}"
-
-
 @client_required
 def session_ics(request, session_id):
     """The session as a calendar file (icalendar), for the client's own sessions only."""
-    from icalendar import Calendar, Event
-
     session = get_object_or_404(
-        TreatmentSession.objects.select_related("clinic", "plan", "client"),
-        pk=session_id, client=_client(request), status__in=LIVE_STATUSES,
+        TreatmentSession.objects.live().select_related("clinic", "plan", "client"),
+        pk=session_id, client=_client(request),
     )
     calendar = Calendar()
     calendar.add("prodid", "-//Pigment//Client portal//EN")
@@ -186,7 +177,7 @@ class Offer:
 def _offered_slots(plan: TreatmentPlan) -> list[Offer]:
     """Times inside the third-session window with the practitioner of session 2, checked
     against every booking rule (the same proposal the front desk sees)."""
-    second = plan.sessions.filter(number=2, status__in=LIVE_STATUSES).select_related("practitioner").first()
+    second = plan.sessions.live().filter(number=2).select_related("practitioner").first()
     if second is None:
         return []
     # Two times a day, hours apart (a morning and an afternoon), read better than 09:00 and 09:30.
@@ -220,8 +211,8 @@ def third_session(request, plan_id):
         else:
             messages.success(
                 request,
-                f"Thank you - we have your request for {day_label_long(chosen.starts_at.date())} at "
-                f"{_hour(chosen.starts_at)}. The clinic confirms it once the booking deposit is paid.",
+                f"Thank you - we have your request for {client_day(chosen.starts_at.date())} at "
+                f"{client_time(chosen.starts_at)}. The clinic confirms it once the booking deposit is paid.",
             )
             return redirect("portal:home")
     return render(request, "portal/third_session.html", {

@@ -1,9 +1,9 @@
-"""Deposits, bills, worklists, day sheet (issue 4). Names are a contract: other areas and
+"""Deposits, bills, worklists, day sheet. Names are a contract: other areas and
 the front-desk home link to them."""
 
 from django.urls import path
 
-from sessions_app import money_views as views
+from frontdesk import money_views as views
 
 app_name = "money"
 urlpatterns = [

@@ -1,8 +1,8 @@
-"""Client portal (issue 7): the client's own plan, aftercare, sessions and preferences."""
+"""Client portal: the client's own plan, aftercare, sessions and preferences."""
 
 from django.urls import path
 
-from clinic import portal_views as views
+from portal import views
 
 app_name = "portal"
 urlpatterns = [

@@ -10,10 +10,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from aftercare import services
-from aftercare.forms import OutboxFilterForm
 from aftercare.models import Reminder, ReminderStatus
 from clinic.access import current_clinic, get_client_for, staff_clinics, staff_required
 from clinic.models import Role
+from frontdesk.forms import OutboxFilterForm
 
 DESK_ROLES = (Role.FRONT_DESK, Role.MANAGER)
 PAGE_SIZE = 25

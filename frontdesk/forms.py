@@ -11,6 +11,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
+from aftercare.models import ReminderStatus
 from clinic.models import Client, Clinic, Shade, TreatmentArea, TreatmentPlan
 
 PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ().\-/]{4,40}$")
@@ -175,3 +176,10 @@ class CancelPlanForm(forms.Form):
         if not reason:
             raise forms.ValidationError("Say why the plan is cancelled.")
         return reason
+
+
+class OutboxFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=ReminderStatus.choices, required=False)
+
+    def clean_status(self) -> str:
+        return self.cleaned_data["status"] or ReminderStatus.FAILED

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import password_validation
 
-from clinic.clinic_time import day_label_long
+from clinic.clinic_time import client_day, client_time
 from clinic.models import Client
 
 
@@ -60,7 +60,7 @@ class SlotChoiceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.slots = {s.key: s for s in slots}
         self.fields["slot"].choices = [
-            (s.key, f"{day_label_long(s.starts_at.date())}, {s.starts_at:%H:%M}") for s in slots
+            (s.key, f"{client_day(s.starts_at.date())}, {client_time(s.starts_at)}") for s in slots
         ]
 
     def chosen(self):

@@ -27,14 +27,14 @@ from clinic.access import (
     role_of,
     staff_required,
 )
+from clinic.clients import search_clients
 from clinic.clinic_time import at_local, day_label_long, local_date
-from clinic.forms import ClientSearchForm
-from clinic.frontdesk_views import OPEN_PLAN_STATUSES, search_clients
 from clinic.models import Client, Clinic, Role, TreatmentPlan
 from clinic.redirects import next_url
+from frontdesk.booking_forms import BookingForm, CancelSessionForm, RescheduleForm
+from frontdesk.forms import ClientSearchForm
 from sessions_app import booking, slots
 from sessions_app.booking import BookingRefused
-from sessions_app.booking_forms import BookingForm, CancelSessionForm, RescheduleForm
 from sessions_app.calendar import (
     day_grid,
     practitioners_at,
@@ -42,7 +42,8 @@ from sessions_app.calendar import (
     week_grid,
     week_start,
 )
-from sessions_app.models import LIVE_STATUSES, DepositState, SessionStatus, TreatmentSession
+from sessions_app.models import DepositState, SessionStatus, TreatmentSession
+from sessions_app.rules import LIVE_STATUSES, OPEN_PLAN_STATUSES, OPEN_STATUSES
 
 desk_required = staff_required(Role.FRONT_DESK, Role.MANAGER)
 
@@ -183,7 +184,7 @@ def _booking_form(request: HttpRequest, plan: TreatmentPlan, number: int, data=N
     form = BookingForm(data, clinic=clinic, allow_override=_is_manager(request), initial=initial)
     choices = list(form.fields["practitioner"].queryset)
     wanted = _int(request.GET.get("practitioner"))
-    previous = plan.sessions.filter(status__in=LIVE_STATUSES, number=number - 1).first()
+    previous = plan.sessions.live().filter(number=number - 1).first()
     for candidate in (wanted, previous.practitioner_id if previous else None):
         if any(p.pk == candidate for p in choices):
             form.initial["practitioner"] = candidate
@@ -254,7 +255,7 @@ def _booking_context(request, plan: TreatmentPlan, number: int, form: BookingFor
         "proposal": proposal, "practitioner": practitioner,
         "held_deposit": booking.held_deposit(plan) if number >= 3 else None,
         "exceeds_quote": number > plan.quoted_sessions,
-        "is_open": plan.status in OPEN_PLAN_STATUSES,
+        "is_open": plan.is_open,
     }
 
 
@@ -367,7 +368,7 @@ def _preview(form: RescheduleForm, session: TreatmentSession, user) -> dict:
     )
     numbers = {p.number for p in problems}
     affected = {
-        s.number: s for s in session.plan.sessions.filter(status__in=LIVE_STATUSES, number__in=numbers)
+        s.number: s for s in session.plan.sessions.live().filter(number__in=numbers)
     }
     for s in affected.values():
         s.clinic = session.clinic
@@ -422,6 +423,18 @@ def session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
     })
 
 
+def _act(request: HttpRequest, session: TreatmentSession, service, done: str) -> HttpResponse:
+    """A day-of-session change through the booking service: `done` or its refusal is the
+    flash message, then back where the desk came from."""
+    try:
+        service(session=session, by=request.user)
+    except BookingRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, done)
+    return redirect(next_url(request, _plan_url(session.plan_id)))
+
+
 @desk_required
 def session_check_in(request: HttpRequest, session_id: int) -> HttpResponse:
     """Check the client in; session 1 is refused while the paperwork is missing (R2)."""
@@ -429,15 +442,8 @@ def session_check_in(request: HttpRequest, session_id: int) -> HttpResponse:
     if refused:
         return refused
     if request.method == "POST":
-        try:
-            booking.check_in_session(session=session, by=request.user)
-        except BookingRefused as refusal:
-            messages.error(request, refusal.message)
-        else:
-            messages.success(
-                request, f"{session.client.full_name} is checked in for session {session.number}."
-            )
-        return redirect(next_url(request, _plan_url(session.plan_id)))
+        return _act(request, session, booking.check_in_session,
+                    f"{session.client.full_name} is checked in for session {session.number}.")
     return render(request, "frontdesk/session_action.html", {
         "session": session, "clinic": session.clinic, "action": "check_in",
         "next": next_url(request, ""),
@@ -448,20 +454,13 @@ def session_check_in(request: HttpRequest, session_id: int) -> HttpResponse:
 def session_no_show(request: HttpRequest, session_id: int) -> HttpResponse:
     """Record a no-show: a deposit held for the session is forfeited (R6)."""
     session, refused = _session_or_redirect(
-        request, session_id, (SessionStatus.BOOKED, SessionStatus.CHECKED_IN), "marked as a no-show"
+        request, session_id, OPEN_STATUSES, "marked as a no-show"
     )
     if refused:
         return refused
     if request.method == "POST":
-        try:
-            booking.mark_no_show(session=session, by=request.user)
-        except BookingRefused as refusal:
-            messages.error(request, refusal.message)
-        else:
-            messages.success(
-                request, f"Session {session.number} for {session.client.full_name}: no-show recorded."
-            )
-        return redirect(next_url(request, _plan_url(session.plan_id)))
+        return _act(request, session, booking.mark_no_show,
+                    f"Session {session.number} for {session.client.full_name}: no-show recorded.")
     held = list(session.deposits.filter(state=DepositState.PAID))
     return render(request, "frontdesk/session_action.html", {
         "session": session, "clinic": session.clinic, "action": "no_show", "held": held,

@@ -16,15 +16,15 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clinic import audit
 from clinic.access import current_clinic, get_plan_for, get_session_for, role_of, staff_required
 from clinic.clinic_time import local_date
 from clinic.models import Role
+from practice.forms import RatingsForm, SessionLogForm, initial_for
 from sessions_app import booking, photos, records
 from sessions_app.models import Density, Retention, SessionRecord, SessionStatus, TreatmentSession, Zone
-from sessions_app.practice_forms import RatingsForm, SessionLogForm, initial_for
 
 CLINICAL = records.CLINICAL_ROLES
 
@@ -66,38 +66,59 @@ def my_day(request: HttpRequest) -> HttpResponse:
 def session_log(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_session_for(request.user, session_id)
     _require_clinical(request.user)
-    rate_retention = session.number > 1
-    previous = records.previous_record(session) if rate_retention else None
     if request.htmx and request.GET.get("partial") == "suggestion":
-        return _suggestion(request, session, previous)
-
+        return _suggestion(request, session)  # the suggestion's address before it had its own
     record = records.record_of(session)
     designs = list(session.plan.hairline_designs.select_related("signed_off_witness"))
     current_design = designs[-1] if designs else None
-    pending = list(records.pending_alterations(session.plan))
-    form_kwargs = {"rate_retention": rate_retention, "pending": pending, "current_design": current_design}
+    form_kwargs = {
+        "rate_retention": session.number > 1, "current_design": current_design,
+        "pending": list(records.pending_alterations(session.plan)),
+    }
     if request.method == "POST":
         form = SessionLogForm(request.POST, request.FILES, **form_kwargs)
-        if form.is_valid():
-            try:
-                records.save_session_log(
-                    session=session, by=request.user, log=form.log_input(),
-                    expected_revision=form.cleaned_data["revision"],
-                    alteration=form.alteration_input(), decisions=form.decisions(),
-                    hairline=form.hairline_input(), sign_off_version=form.sign_off_version(),
-                    new_photos=form.new_photos(),
-                )
-            except records.LogRefused as refusal:
-                form.add_error(None, refusal.message)
-            else:
-                if request.POST.get("complete"):
-                    return _complete(request, session, saved=True)
-                messages.success(request, f"Session {session.number} log saved.")
-                return redirect("practice:session_log", session_id=session.pk)
-        messages.error(request, "The log was not saved: see the highlighted fields.")
+        saved = _save_log(request, session, form)
+        if saved is not None:
+            return saved
     else:
         form = SessionLogForm(initial=initial_for(record), **form_kwargs)
+    return _log_page(request, session, record, form, current_design)
 
+
+@require_GET
+@staff_required()
+def session_suggestion(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The live shade suggestion of the session log, re-rendered as the ratings change (htmx)."""
+    session = get_session_for(request.user, session_id)
+    _require_clinical(request.user)
+    return _suggestion(request, session)
+
+
+def _save_log(request: HttpRequest, session: TreatmentSession, form: SessionLogForm) -> HttpResponse | None:
+    """Save through sessions_app.records; None when the form goes back to the user."""
+    if form.is_valid():
+        try:
+            records.save_session_log(
+                session=session, by=request.user, log=form.log_input(),
+                expected_revision=form.cleaned_data["revision"],
+                alteration=form.alteration_input(), decisions=form.decisions(),
+                hairline=form.hairline_input(), sign_off_version=form.sign_off_version(),
+                new_photos=form.new_photos(),
+            )
+        except records.LogRefused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            if request.POST.get("complete"):
+                return _complete(request, session, saved=True)
+            messages.success(request, f"Session {session.number} log saved.")
+            return redirect("practice:session_log", session_id=session.pk)
+    messages.error(request, "The log was not saved: see the highlighted fields.")
+    return None
+
+
+def _log_page(request: HttpRequest, session: TreatmentSession, record, form, current_design) -> HttpResponse:
+    rate_retention = session.number > 1
+    previous = records.previous_record(session) if rate_retention else None
     ratings = _shown_ratings(form) if rate_retention else {}
     zone_shades = [row["shade"].value() for row in form.zone_rows()]
     audit.record_read(request, client=session.client, what=f"Session log: session {session.number}",
@@ -115,8 +136,8 @@ def session_log(request: HttpRequest, session_id: int) -> HttpResponse:
         "alterations": list(session.alterations.select_related("decided_by")),
         "photos": list(session.photos.all()),
         "versions": _versions(record),
-        "can_complete": session.status in (SessionStatus.BOOKED, SessionStatus.CHECKED_IN),
-        "locked": session.status not in records.LOGGABLE_STATUSES,
+        "can_complete": session.is_open,
+        "locked": not session.is_live,
         "retention_cells": scalp_cells("retention", ratings),
         "previous_density_cells": scalp_cells(
             "density", {z.zone: z.density for z in previous.zones.all()} if previous else {}
@@ -152,8 +173,9 @@ def scalp_cells(kind: str, values: dict[str, int | None]) -> dict[str, dict]:
     return cells
 
 
-def _suggestion(request: HttpRequest, session: TreatmentSession, previous) -> HttpResponse:
-    """The live shade suggestion, re-rendered as retention ratings change (htmx)."""
+def _suggestion(request: HttpRequest, session: TreatmentSession) -> HttpResponse:
+    """The shade suggestion alone, for the ratings in the query string."""
+    previous = records.previous_record(session) if session.number > 1 else None
     form = RatingsForm(request.GET, rate_retention=session.number > 1)
     ratings = form.ratings() if form.is_valid() else {}
     return render(request, "practice/session_log.html#suggestion", {

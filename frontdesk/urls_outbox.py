@@ -1,8 +1,8 @@
-"""Staff pages of the aftercare outbox (issue 6), mounted at /aftercare/."""
+"""Staff pages of the aftercare outbox, mounted at /aftercare/."""
 
 from django.urls import path
 
-from aftercare import views
+from frontdesk import outbox_views as views
 
 app_name = "aftercare"
 urlpatterns = [

@@ -1,13 +1,14 @@
-"""Practitioner: my day, session log, progress (issue 5)."""
+"""Practitioner: my day, session log, progress."""
 
 from django.urls import path
 
-from sessions_app import practice_views as views
+from practice import views
 
 app_name = "practice"
 urlpatterns = [
     path("", views.my_day, name="my_day"),
     path("sessions/<int:session_id>/", views.session_log, name="session_log"),
+    path("sessions/<int:session_id>/suggestion/", views.session_suggestion, name="session_suggestion"),
     path("sessions/<int:session_id>/complete/", views.complete_session, name="complete_session"),
     path("plans/<int:plan_id>/", views.plan_progress, name="plan_progress"),
     path("photos/<int:photo_id>/", views.photo, name="photo"),

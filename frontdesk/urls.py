@@ -1,9 +1,9 @@
-"""Front desk: calendar, clients, plans, booking (issue 3). Mounted at /desk/."""
+"""Front desk: calendar, clients, plans, booking. Mounted at /desk/."""
 
 from django.urls import path
 
-from clinic import frontdesk_views as desk
-from sessions_app import booking_views as bookings
+from frontdesk import booking_views as bookings
+from frontdesk import views as desk
 
 app_name = "frontdesk"
 urlpatterns = [

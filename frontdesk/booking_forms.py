@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from clinic.clinic_time import at_local
+from clinic.history import person_name
 from clinic.models import Clinic
 from sessions_app.calendar import practitioners_at
 
@@ -19,7 +20,7 @@ BOOKABLE_YEARS = 2  # a date further ahead is a typo, not a booking
 
 class PractitionerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        return obj.get_full_name() or obj.get_username()
+        return person_name(obj)
 
 
 class _WhenForm(forms.Form):

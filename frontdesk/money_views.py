@@ -1,4 +1,4 @@
-"""Front desk money pages (issue 4): deposits, the plan's bill, receipts, worklists and the
+"""Front desk money pages: deposits, the plan's bill, receipts, worklists and the
 day sheet. Only front desk and managers of the plan's clinic reach them (R14); every write
 is a call to sessions_app.booking, whose refusals are shown on the form."""
 
@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.views.decorators.http import require_POST
@@ -22,23 +22,23 @@ from django.views.decorators.http import require_POST
 from clinic import audit
 from clinic.access import current_clinic, get_clinic_for, get_plan_for, staff_clinics, staff_required
 from clinic.clinic_time import day_label_long, day_span, local_date
+from clinic.history import person_name
 from clinic.models import Clinic, Role, TreatmentPlan, staff_role
-from sessions_app import booking, worklists
-from sessions_app.billing import format_money, plan_bill
-from sessions_app.booking import BookingRefused
-from sessions_app.models import (
-    LIVE_STATUSES,
-    Deposit,
-    DepositState,
-    SessionStatus,
-    TreatmentSession,
-)
-from sessions_app.money_forms import (
+from frontdesk.money_forms import (
     DepositRequestForm,
     ForfeitForm,
     MoneyForm,
     RefundForm,
     WorklistFilterForm,
+)
+from sessions_app import booking, worklists
+from sessions_app.billing import format_money, plan_bill
+from sessions_app.booking import BookingRefused
+from sessions_app.models import (
+    Deposit,
+    DepositState,
+    SessionStatus,
+    TreatmentSession,
 )
 from sessions_app.receipts import ReceiptNotSent, deposit_receipt, send_deposit_receipt
 
@@ -57,14 +57,6 @@ def _deposit_for(user, deposit_id) -> Deposit:
         ).get(pk=deposit_id, plan__clinic__in=staff_clinics(user))
     except (Deposit.DoesNotExist, ValueError, TypeError):
         raise Http404("No such deposit.") from None
-
-
-def _url_or_none(name: str, *args) -> str | None:
-    """A URL of another area that may not exist yet (e.g. the front desk's booking page)."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
 
 
 def form_key(plan: TreatmentPlan, kind: str) -> uuid.UUID:
@@ -92,7 +84,7 @@ def _keyed(value: str) -> uuid.UUID:
 
 
 def _already_recorded(request, what: str, row) -> None:
-    who = row.received_by.get_full_name() or row.received_by.get_username()
+    who = person_name(row.received_by)
     when = (row.paid_at if isinstance(row, Deposit) else row.received_at).astimezone(row.plan.clinic.tz)
     messages.info(
         request,
@@ -119,7 +111,7 @@ def _refusal_on_form(form, refusal: BookingRefused) -> None:
 def plan_bill_view(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = get_plan_for(request.user, plan_id)
     bill = plan_bill(plan)
-    is_open = plan.status in worklists.OPEN_PLAN_STATUSES
+    is_open = plan.is_open
     return render(request, "money/plan_bill.html", {
         "plan": plan,
         "bill": bill,
@@ -133,11 +125,11 @@ def plan_bill_view(request: HttpRequest, plan_id: int) -> HttpResponse:
     })
 
 
-def _plan_links(plan: TreatmentPlan) -> dict[str, str | None]:
+def _plan_links(plan: TreatmentPlan) -> dict[str, str]:
     return {
-        "plan": _url_or_none("frontdesk:plan_detail", plan.pk),
-        "client": _url_or_none("frontdesk:client_detail", plan.client_id),
-        "book": _url_or_none("frontdesk:book_session", plan.pk),
+        "plan": reverse("frontdesk:plan_detail", args=[plan.pk]),
+        "client": reverse("frontdesk:client_detail", args=[plan.client_id]),
+        "book": reverse("frontdesk:book_session", args=[plan.pk]),
     }
 
 
@@ -150,55 +142,70 @@ def take_deposit(request: HttpRequest, plan_id: int) -> HttpResponse:
     With ?next=book (the worklist's one-click path) a recorded deposit leads to booking."""
     plan = get_plan_for(request.user, plan_id)
     requested = _requested_deposit(plan, request.GET.get("deposit"))
-    pending = requested or plan.deposits.filter(state=DepositState.REQUESTED).order_by("id").first()
-    amount = pending.amount if pending else plan.clinic.deposit_amount
-    form = MoneyForm(initial={"amount": amount, "idempotency_key": form_key(plan, "deposit")})
-    request_form = DepositRequestForm(
-        initial={"amount": plan.clinic.deposit_amount, "seen": form_key(plan, "deposit")}, prefix="request"
-    )
     if request.method == "POST" and request.POST.get("action") == "request":
-        request_form = DepositRequestForm(request.POST, prefix="request")
-        if request_form.is_valid() and request_form.cleaned_data["seen"] != form_key(plan, "deposit"):
-            messages.info(request, "The plan's deposits changed since that form was opened (a second click "
-                          "or a colleague): nothing more was requested. Check the deposits below.")
-            return redirect("money:plan_bill", plan.pk)
-        if request_form.is_valid():
-            try:
-                deposit = booking.request_deposit(
-                    plan=plan, by=request.user, amount=request_form.cleaned_data["amount"],
-                    # Two posts at the same instant carry the same state: one request.
-                    idempotency_key=_keyed(f"plan:{plan.pk}:request:{request_form.cleaned_data['seen']}"),
-                )
-            except BookingRefused as refusal:
-                _refusal_on_form(request_form, refusal)
+        return _request_deposit(request, plan, requested)
+    if request.method == "POST":
+        return _record_deposit(request, plan, requested)
+    return _deposit_page(request, plan, requested)
+
+
+def _request_deposit(request: HttpRequest, plan: TreatmentPlan, requested: Deposit | None) -> HttpResponse:
+    form = DepositRequestForm(request.POST, prefix="request")
+    if form.is_valid() and form.cleaned_data["seen"] != form_key(plan, "deposit"):
+        messages.info(request, "The plan's deposits changed since that form was opened (a second click "
+                      "or a colleague): nothing more was requested. Check the deposits below.")
+        return redirect("money:plan_bill", plan.pk)
+    if form.is_valid():
+        try:
+            deposit = booking.request_deposit(
+                plan=plan, by=request.user, amount=form.cleaned_data["amount"],
+                # Two posts at the same instant carry the same state: one request.
+                idempotency_key=_keyed(f"plan:{plan.pk}:request:{form.cleaned_data['seen']}"),
+            )
+        except BookingRefused as refusal:
+            _refusal_on_form(form, refusal)
+        else:
+            messages.success(request, f"Deposit of {format_money(deposit.amount, deposit.currency)} "
+                             f"requested from {plan.client.full_name}.")
+            return redirect("money:deposit_detail", deposit.pk)
+    return _deposit_page(request, plan, requested, request_form=form)
+
+
+def _record_deposit(request: HttpRequest, plan: TreatmentPlan, requested: Deposit | None) -> HttpResponse:
+    form = MoneyForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        # Only for the message: the service itself makes the second submit a no-op.
+        repeat = plan.deposits.filter(idempotency_key=data["idempotency_key"]).exists()
+        try:
+            deposit = booking.record_deposit(
+                plan=plan, amount=data["amount"], by=request.user, method=data["method"],
+                reference=data["reference"].strip(), deposit=requested,
+                idempotency_key=data["idempotency_key"],
+            )
+        except BookingRefused as refusal:
+            _refusal_on_form(form, refusal)
+        else:
+            if repeat:
+                _already_recorded(request, "deposit", deposit)
             else:
                 messages.success(request, f"Deposit of {format_money(deposit.amount, deposit.currency)} "
-                                 f"requested from {plan.client.full_name}.")
-                return redirect("money:deposit_detail", deposit.pk)
-    elif request.method == "POST":
-        form = MoneyForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            # Only for the message: the service itself makes the second submit a no-op.
-            repeat = plan.deposits.filter(idempotency_key=data["idempotency_key"]).exists()
-            try:
-                deposit = booking.record_deposit(
-                    plan=plan, amount=data["amount"], by=request.user, method=data["method"],
-                    reference=data["reference"].strip(), deposit=requested,
-                    idempotency_key=data["idempotency_key"],
-                )
-            except BookingRefused as refusal:
-                _refusal_on_form(form, refusal)
-            else:
-                if repeat:
-                    _already_recorded(request, "deposit", deposit)
-                else:
-                    messages.success(request, f"Deposit of {format_money(deposit.amount, deposit.currency)} "
-                                     f"recorded for {plan.client.full_name}.")
-                book_url = _url_or_none("frontdesk:book_session", plan.pk)
-                if request.GET.get("next") == "book" and book_url and deposit.session_id is None:
-                    return redirect(book_url)
-                return redirect("money:deposit_detail", deposit.pk)
+                                 f"recorded for {plan.client.full_name}.")
+            if request.GET.get("next") == "book" and deposit.session_id is None:
+                return redirect("frontdesk:book_session", plan.pk)
+            return redirect("money:deposit_detail", deposit.pk)
+    return _deposit_page(request, plan, requested, form=form)
+
+
+def _deposit_page(request, plan: TreatmentPlan, requested: Deposit | None, *, form=None, request_form=None):
+    """The two forms of the page: pay a deposit now (`form`), or request one (`request_form`)."""
+    pending = requested or plan.deposits.filter(state=DepositState.REQUESTED).order_by("id").first()
+    amount = pending.amount if pending else plan.clinic.deposit_amount
+    key = form_key(plan, "deposit")
+    form = form or MoneyForm(initial={"amount": amount, "idempotency_key": key})
+    request_form = request_form or DepositRequestForm(
+        initial={"amount": plan.clinic.deposit_amount, "seen": key}, prefix="request"
+    )
     return render(request, "money/take_deposit.html", {
         "plan": plan,
         "form": form,
@@ -207,7 +214,7 @@ def take_deposit(request: HttpRequest, plan_id: int) -> HttpResponse:
         "pending": pending,
         "held": booking.held_deposit(plan),
         "window": _third_window(plan),
-        "show_request": request.method == "POST" and request.POST.get("action") == "request",
+        "show_request": request_form.is_bound,
         "links": _plan_links(plan),
     })
 
@@ -448,7 +455,7 @@ def _sessions_on(clinics: list[Clinic], days: dict[int, dt.date]) -> list[Treatm
         on_day |= Q(clinic=clinic, starts_at__gte=start, starts_at__lt=end)
     paid = Deposit.objects.filter(session=OuterRef("pk"), state=DepositState.PAID)
     return list(
-        TreatmentSession.objects.filter(on_day, status__in=LIVE_STATUSES)
+        TreatmentSession.objects.live().filter(on_day)
         .annotate(deposit_paid=Exists(paid))
         .select_related("client", "plan", "practitioner", "clinic")
         .order_by("starts_at", "pk")
