@@ -47,6 +47,11 @@ test: venv node
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check --tag staticfiles --fail-level WARNING
+	# Production settings (DEBUG unset, a random key, real mail and SMS) pass the deploy check.
+	env -u DEBUG SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		ALLOWED_HOSTS=pigment.example.com EMAIL_HOST=smtp.example.com \
+		SMS_BACKEND=aftercare.sms.TwilioBackend TWILIO_ACCOUNT_SID=AC0 TWILIO_AUTH_TOKEN=t \
+		TWILIO_FROM_NUMBER=+15550100 $(PY) manage.py check --deploy --fail-level WARNING
 	rm -rf var/static
 	STATIC_ROOT=$(CURDIR)/var/static \
 	STATICFILES_BACKEND=whitenoise.storage.CompressedManifestStaticFilesStorage \
