@@ -7,6 +7,13 @@ class ClinicConfig(AppConfig):
     verbose_name = "Clinics, staff, clients and plans"
     default = True  # the module also holds the admin's config below
 
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from clinic.idle import on_sign_in
+
+        user_logged_in.connect(on_sign_in, dispatch_uid="clinic.idle.on_sign_in")
+
 
 class PigmentAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin with Pigment's site: managers and superusers only."""
