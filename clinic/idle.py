@@ -123,8 +123,9 @@ class IdleLogoutMiddleware:
     def _sign_out(self, request, reason: str) -> HttpResponse:
         user, minutes = request.user, request.session[IDLE_LIMIT]
         if reason == "idle":
-            detail = f"idle: signed out after {minutes} idle minutes"
-            text = f"You were signed out after {minutes} idle minutes. Sign in again to continue."
+            idle = f"{minutes} idle minute{'' if minutes == 1 else 's'}"
+            detail = f"idle: signed out after {idle}"
+            text = f"You were signed out after {idle}. Sign in again to continue."
         else:
             detail = f"maximum: signed out after the {STAFF_MAX_HOURS}-hour maximum session"
             text = (f"You were signed out: a staff session lasts at most {STAFF_MAX_HOURS} hours. "
