@@ -100,3 +100,36 @@ def test_staff_passwords_need_12_characters_clients_keep_djangos_minimum(clinic,
     validate_password("velvet-9", user=portal_user)  # 8: Django's minimum
     with pytest.raises(ValidationError):
         validate_password("velvet9", user=portal_user)
+
+
+# What the external scan (docs/production.md) looked at, kept by tests.
+
+@pytest.mark.django_db
+def test_forms_refuse_a_post_without_the_csrf_token(clinic):
+    from django.test import Client as WebClient
+    from django.urls import reverse
+
+    from tests.factories import PASSWORD
+
+    desk = make_staff("front_desk", clinic)
+    browser = WebClient(enforce_csrf_checks=True)
+    login = reverse("login")
+    assert browser.post(login, {"username": desk.username, "password": PASSWORD}).status_code == 403
+    page = browser.get(login)
+    token = page.context["csrf_token"]
+    signed_in = browser.post(login, {"username": desk.username, "password": PASSWORD,
+                                     "csrfmiddlewaretoken": str(token)})
+    assert signed_in.status_code == 302
+
+
+@pytest.mark.django_db
+def test_pages_carry_the_security_headers_and_cookie_flags(client):
+    from django.urls import reverse
+
+    response = client.get(reverse("login"))
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert response.cookies["csrftoken"]["httponly"] is True
