@@ -41,6 +41,9 @@ run: venv node
 test: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pigment
 test: export REDIS_URL ?= redis://127.0.0.1:6379/0
 test: export DJANGO_SETTINGS_MODULE := clinic.settings
+# The suite and the checks below run with the development settings (DEBUG is off unless set);
+# the deploy check runs apart with production ones.
+test: export DEBUG ?= true
 test: venv node
 	bash scripts/services.sh
 	bash scripts/chromium.sh
