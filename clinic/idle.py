@@ -19,7 +19,7 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Min
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
@@ -132,7 +132,10 @@ class IdleLogoutMiddleware:
                     "Sign in again to continue.")
         record_event(kind=AuditKind.SIGN_OUT, request=request, actor=user, subject_user=user,
                      detail=detail)
-        logout(request)
+        # logout() without its user_logged_out signal: this row, with the reason, is the one
+        # record of the sign-out (a receiver of the signal would add a second, reasonless one).
+        request.session.flush()
+        request.user = AnonymousUser()
         messages.info(request, text)
         return self._to_sign_in(request)
 
