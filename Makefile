@@ -41,12 +41,20 @@ run: venv node
 test: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pigment
 test: export REDIS_URL ?= redis://127.0.0.1:6379/0
 test: export DJANGO_SETTINGS_MODULE := clinic.settings
+# The suite and the checks below run with the development settings (DEBUG is off unless set);
+# the deploy check runs apart with production ones.
+test: export DEBUG ?= true
 test: venv node
 	bash scripts/services.sh
 	bash scripts/chromium.sh
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check --tag staticfiles --fail-level WARNING
+	# Production settings (DEBUG unset, a random key, real mail and SMS) pass the deploy check.
+	env -u DEBUG SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		ALLOWED_HOSTS=pigment.example.com EMAIL_HOST=smtp.example.com \
+		SMS_BACKEND=aftercare.sms.TwilioBackend TWILIO_ACCOUNT_SID=AC0 TWILIO_AUTH_TOKEN=t \
+		TWILIO_FROM_NUMBER=+15550100 $(PY) manage.py check --deploy --fail-level WARNING
 	rm -rf var/static
 	STATIC_ROOT=$(CURDIR)/var/static \
 	STATICFILES_BACKEND=whitenoise.storage.CompressedManifestStaticFilesStorage \

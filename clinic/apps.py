@@ -8,7 +8,12 @@ class ClinicConfig(AppConfig):
     default = True  # the module also holds the admin's config below
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
         from clinic import lockout  # noqa: F401  (connects the sign-in audit receivers)
+        from clinic.idle import on_sign_in
+
+        user_logged_in.connect(on_sign_in, dispatch_uid="clinic.idle.on_sign_in")
 
 
 class PigmentAdminConfig(admin_apps.AdminConfig):

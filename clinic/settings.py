@@ -1,7 +1,8 @@
 """Pigment settings: one module, read from the environment (see .env.example).
 
-Development (`make run`) needs no variables at all: embedded SQLite, the filesystem Celery
-broker and console e-mail. Production sets DEBUG=false and must then provide SECRET_KEY.
+Development (`make run` sets DEBUG=true) needs nothing else: embedded SQLite, the filesystem
+Celery broker and console e-mail. DEBUG is off unless set: production must then provide
+SECRET_KEY and real e-mail and SMS backends (see "Production defaults" below and README).
 """
 
 import datetime
@@ -16,12 +17,17 @@ VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 
-DEBUG = env.bool("DEBUG", default=True)
+# --- Production defaults: DEBUG is off unless set; the development key only with DEBUG on ---
+DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off (production). Set SECRET_KEY to a long "
+            "random value, or DEBUG=true for development (make run does)."
+        )
     SECRET_KEY = "dev-only-insecure-key-never-used-in-production"
+# --- end production defaults ---
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -61,6 +67,8 @@ MIDDLEWARE = [
     "clinic.throttle_middleware.ThrottleMiddleware",  # password reset, invitation accept
     "clinic.middleware.ClinicTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle logoff: after auth (whose session it is) and messages (it says why it signed out).
+    "clinic.idle.IdleLogoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -110,6 +118,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # Staff (and superusers) need at least 12 characters; clients keep Django's 8 above.
+    {"NAME": "clinic.passwords.StaffMinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -163,11 +173,36 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
+# --- Production defaults: HTTPS. Each switch can be turned off by environment (a proxy that
+# terminates TLS and redirects itself, or sets HSTS itself) ---
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# No script reads the CSRF cookie (forms carry the token; idle.js gets it from <body>), so
+# it is HttpOnly too (the external scan flagged it); set false if a library needs to read it.
+CSRF_COOKIE_HTTPONLY = env.bool("CSRF_COOKIE_HTTPONLY", default=True)
 if not DEBUG:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+    # Only trusted when a proxy sets it: leave empty when Pigment is reached directly.
+    _proxy_ssl_header = env.str("SECURE_PROXY_SSL_HEADER", default="HTTP_X_FORWARDED_PROTO")
+    SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header, "https") if _proxy_ssl_header else None
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)  # one year; 0 = off
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
+    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+    # Deliberate opt-outs above must not fail `check --deploy --fail-level WARNING`.
+    SILENCED_SYSTEM_CHECKS = [
+        check for check, on in [
+            ("security.W004", SECURE_HSTS_SECONDS), ("security.W008", SECURE_SSL_REDIRECT),
+            ("security.W012", SESSION_COOKIE_SECURE), ("security.W016", CSRF_COOKIE_SECURE),
+            ("security.W021", SECURE_HSTS_PRELOAD),  # preloading is the domain owner's opt-in
+        ] if not on
+    ]
+# --- end production defaults (HTTPS) ---
 
 # E-mail (Django 6.1 MAILERS). Console in development; SMTP when EMAIL_HOST is set.
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Pigment <no-reply@pigment.local>")
@@ -241,6 +276,24 @@ if SMS_BACKEND.endswith(".TwilioBackend") and not (
     raise ImproperlyConfigured(
         "SMS_BACKEND is Twilio: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER."
     )
+
+# --- Production defaults: development e-mail and SMS backends are refused at start ---
+_DEV_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend": "EMAIL_HOST (SMTP)",
+    "django.core.mail.backends.locmem.EmailBackend": "EMAIL_HOST (SMTP)",
+    "django.core.mail.backends.filebased.EmailBackend": "EMAIL_HOST (SMTP)",
+    "django.core.mail.backends.dummy.EmailBackend": "EMAIL_HOST (SMTP)",
+    "aftercare.sms.ConsoleBackend": "SMS_BACKEND=aftercare.sms.TwilioBackend and the TWILIO_ variables",
+    "aftercare.sms.FileBackend": "SMS_BACKEND=aftercare.sms.TwilioBackend and the TWILIO_ variables",
+}
+if not DEBUG:
+    for _backend in [m["BACKEND"] for m in MAILERS.values()] + [SMS_BACKEND]:
+        if _backend in _DEV_BACKENDS:
+            raise ImproperlyConfigured(
+                f"{_backend} is a development backend and is refused when DEBUG is off "
+                f"(messages would never reach clients). Set {_DEV_BACKENDS[_backend]}."
+            )
+# --- end production defaults (backends) ---
 
 LOGGING = {
     "version": 1,

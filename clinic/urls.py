@@ -6,11 +6,13 @@ from django.urls import include, path
 
 from clinic import views
 from clinic.forms_auth import SignInForm
+from clinic.idle_views import idle_ping
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("signed-in/", views.signed_in, name="signed_in"),
     path("switch-clinic/", views.switch_clinic, name="switch_clinic"),
+    path("session/ping/", idle_ping, name="idle_ping"),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
     path("accounts/", include("accounts.urls")),  # second factor, Team page
     path("accounts/", include("django.contrib.auth.urls")),

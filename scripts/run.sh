@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PY=.venv/bin/python
+# Development: DEBUG is off unless set (production default); the dev key and console
+# e-mail/SMS backends exist only with it on.
+export DEBUG=${DEBUG:-true}
 PORT=${PORT:-8000}
 mkdir -p var
 

@@ -122,6 +122,7 @@ def test_unpaid_deposits_are_listed_longest_waiting_first_until_paid(desk, clini
     booking.request_deposit(plan=first, by=front_desk)
     frozen_now.shift(dt.timedelta(hours=1))
     booking.request_deposit(plan=second, by=front_desk, amount=Decimal("120.00"))
+    sign_in(desk, front_desk)  # an hour later: the idle logoff signed the desk out
     rows = rows_of(desk.get(reverse("money:worklist_unpaid_deposits")))
     assert "First" in rows[0] and "$100.00" in rows[0]
     assert "Second" in rows[1] and "$120.00" in rows[1] and "Fran Desk" in rows[1]
@@ -163,6 +164,7 @@ def test_no_shows_and_late_cancellations_wait_for_a_follow_up_until_rebooked(
     booking.cancel_session(session=timely.sessions.get(number=2), by=front_desk)
     frozen_now.shift(dt.timedelta(hours=4))
     booking.mark_no_show(session=missed, by=front_desk)
+    sign_in(desk, front_desk)  # four hours later: the idle logoff signed the desk out
 
     rows = rows_of(desk.get(reverse("money:worklist_no_shows")))
     assert len(rows) == 2
