@@ -15,8 +15,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from clinic.clinic_time import at_local, local_date
-from tests.browser import shot, sign_in
-from tests.factories import PASSWORD, make_session
+from clinic.second_factor import factor_required
+from tests.browser import second_step, shot, sign_in
+from tests.factories import PASSWORD, make_session, totp_device
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,11 +33,15 @@ def server_clock():
 
 
 def sign_in_here(page, user) -> None:
-    """On the sign-in page the browser was sent to (keeping its ?next=)."""
+    """On the sign-in page the browser was sent to (keeping its ?next=): the password, then
+    the code of their authenticator app where their role needs one."""
+    device = totp_device(user) if factor_required(user) else None
     page.get_by_label(re.compile("username|e-mail", re.I)).first.fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name=re.compile("sign in", re.I)).click()
     page.wait_for_load_state()
+    if device is not None:
+        second_step(page, device)
 
 
 def ping(page) -> dict:
