@@ -45,6 +45,7 @@ test: venv node
 	bash scripts/services.sh
 	bash scripts/chromium.sh
 	$(VENV)/bin/ruff check .
+	$(PY) scripts/check_imports.py
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check --tag staticfiles --fail-level WARNING
 	rm -rf var/static
