@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from aftercare.messages import day_label, moment_label, render_reminder, time_label
 from aftercare.models import Reminder, ScheduleStep
 from sessions_app.models import SessionStatus
-from tests.aftercare_fixtures import local, step
-from tests.conftest import CHICAGO
+from tests.aftercare_helpers import local, step
+from tests.clock import CHICAGO
 from tests.factories import make_client, make_plan, make_session
 
 pytestmark = pytest.mark.django_db
