@@ -15,6 +15,7 @@ from aftercare import sms
 from clinic.celery import app as celery_app
 from sessions_app import booking, records
 from sessions_app.models import Density, SessionStatus, Zone
+from tests.accessibility import assert_accessible, audit
 from tests.aftercare_helpers import FlakyBackend
 from tests.clock import CHICAGO, chicago
 from tests.factories import make_client, make_clinic, make_plan, make_session, make_staff, sign_in
@@ -37,6 +38,24 @@ def browser_type_launch_args(browser_type_launch_args):
             "--no-first-run", "--disable-quic",
         ],
     }
+
+
+@pytest.fixture
+def page(page):
+    """pytest-playwright's page, with axe-core checking every page it loads (tests/accessibility.py)."""
+    audit(page)
+    return page
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """After a browser test passes, its pages must have had no serious or critical axe-core
+    violation, the state it ends in included."""
+    result = yield
+    page = getattr(item, "funcargs", {}).get("page")
+    if page is not None:
+        assert_accessible(page)
+    return result
 
 
 @pytest.fixture
