@@ -20,6 +20,10 @@ FAILING_IMPACTS = ("serious", "critical")
 # Runs in the page: the serious and critical violations, one entry per rule.
 RUN_AXE = """async (impacts) => {
     if (!window.axe || document.contentType !== "text/html") return [];
+    // Without its stylesheets a page's colours are not its own: say so rather than report them.
+    const unstyled = [...document.querySelectorAll('link[rel="stylesheet"]')].filter(l => !l.sheet);
+    if (unstyled.length) return [{id: "stylesheet-not-loaded", impact: "critical",
+        help: "a stylesheet failed to load", targets: unstyled.map(l => l.href)}];
     // Colours half-way through a transition (a panel opening, a hovered button) are not
     // the page's: wait for the transitions that end (not the endless ones), 2 s at most.
     const ending = document.getAnimations().filter(a => a.effect?.getComputedTiming().endTime !== Infinity);

@@ -40,8 +40,6 @@ from tests.aftercare_helpers import (
     worker_env,
 )
 
-# Under xdist one worker runs this whole file (make test distributes by file): these tests
-# share, and flush, the Redis db.
 pytestmark = [needs_postgres, needs_redis, pytest.mark.django_db(transaction=True)]
 
 CONCURRENCY = 2
