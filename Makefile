@@ -48,6 +48,7 @@ test: venv node
 	bash scripts/services.sh
 	bash scripts/chromium.sh
 	$(VENV)/bin/ruff check .
+	$(PY) scripts/check_imports.py
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check --tag staticfiles --fail-level WARNING
 	# Production settings (DEBUG unset, a random key, real mail and SMS) pass the deploy check.

@@ -49,7 +49,7 @@ def main() -> None:
     from aftercare import services
     from aftercare.models import Reminder, ReminderStatus
     from clinic.celery import app
-    from tests.aftercare_fixtures import make_due_reminders, redis_flushdb
+    from tests.aftercare_helpers import make_due_reminders, redis_flushdb
 
     db = settings.DATABASES["default"]
     db["TEST"]["NAME"] = f"{db['NAME']}_aftercare_bench"

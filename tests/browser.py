@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.urls import reverse
 
+from tests.accessibility import audit
 from tests.factories import PASSWORD, fresh_totp_code, totp_device
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
@@ -33,7 +34,9 @@ def second_step(page, device) -> None:
 
 
 def shot(page, name: str) -> None:
-    """A full-page screenshot under var/screenshots/, to look at."""
+    """A full-page screenshot under var/screenshots/, to look at; what is shown is checked
+    with axe-core too (a panel opened, a form with errors)."""
+    audit(page).check()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 

@@ -1,20 +1,29 @@
-"""Shared fixtures: one named user per role, an outsider from another clinic, and the
-browser set-up for Debian's Chromium."""
+"""The suite's fixtures, all of them: one named user per role, an outsider from another
+clinic, the clock, the browser set-up for Debian's Chromium, and each area's arranged
+history (money, practice, aftercare, the admin's security world). Plain helpers live in
+tests/*_helpers.py, tests/clock.py and tests/factories.py, imported by name."""
 
 import datetime as dt
 import os
-from zoneinfo import ZoneInfo
+from decimal import Decimal
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Group
 
-from tests.factories import make_client, make_clinic, make_plan, make_staff
+from aftercare import sms
+from clinic.celery import app as celery_app
+from sessions_app import booking, records
+from sessions_app.models import Density, SessionStatus, Zone
+from tests.accessibility import assert_accessible, audit
+from tests.aftercare_helpers import FlakyBackend
+from tests.clock import CHICAGO, chicago
+from tests.factories import make_client, make_clinic, make_plan, make_session, make_staff, sign_in
+from tests.money_helpers import plan_after_session_2
+from tests.security_helpers import World, build_world
 
 # Playwright's sync API runs an event loop in this thread; Django must still allow the ORM.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHICAGO = ZoneInfo("America/Chicago")
-LONDON = ZoneInfo("Europe/London")
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +38,24 @@ def browser_type_launch_args(browser_type_launch_args):
             "--no-first-run", "--disable-quic",
         ],
     }
+
+
+@pytest.fixture
+def page(page):
+    """pytest-playwright's page, with axe-core checking every page it loads (tests/accessibility.py)."""
+    audit(page)
+    return page
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """After a browser test passes, its pages must have had no serious or critical axe-core
+    violation, the state it ends in included."""
+    result = yield
+    page = getattr(item, "funcargs", {}).get("page")
+    if page is not None:
+        assert_accessible(page)
+    return result
 
 
 @pytest.fixture
@@ -126,3 +153,108 @@ def _fresh_throttle_counters():
     else:
         cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    """Uploaded photos go to a folder of this test's own, never the real MEDIA_ROOT."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def desk(client, front_desk):
+    """The test client, signed in as the front desk."""
+    sign_in(client, front_desk)
+    return client
+
+
+# --------------------------------------------------------------------------- money
+
+
+@pytest.fixture
+def waiting_plan(clinic, practitioner, frozen_now):
+    """Carla's plan: session 2 done on 9 February, session 3 quoted and not booked."""
+    return plan_after_session_2(clinic, practitioner, first_name="Carla", last_name="Waiting")
+
+
+@pytest.fixture
+def paid_deposit(waiting_plan, front_desk):
+    return booking.record_deposit(plan=waiting_plan, amount=Decimal("100.00"), by=front_desk,
+                                  method="card", reference="slip 42")
+
+
+# --------------------------------------------------------------------------- practice
+
+
+@pytest.fixture
+def first_session(plan, practitioner, frozen_now):
+    """Session 1 of `plan`, completed on Monday 16 February at 09:00."""
+    return make_session(plan, number=1, starts_at=chicago(2, 16, 9), practitioner=practitioner,
+                        status=SessionStatus.COMPLETED)
+
+
+@pytest.fixture
+def first_log(first_session, practitioner):
+    """Session 1's log: shade 4, a light foundation everywhere, the crown medium."""
+    zones = {z: records.ZoneInput(density=Density.LIGHT) for z in Zone.values if z != Zone.SCAR}
+    zones[Zone.CROWN] = records.ZoneInput(density=Density.MEDIUM, gaps_filled=True)
+    return records.save_session_log(
+        session=first_session, by=practitioner,
+        log=records.LogInput(haircut_done=True, shade_used=4, dilution="1:3", needle="3RL 0.25",
+                             notes="Foundation laid; skin took the pigment well.", zones=zones),
+    )
+
+
+@pytest.fixture
+def second_session(plan, practitioner, first_session):
+    """Session 2, booked today (Monday 2 March) at 09:00."""
+    return make_session(plan, number=2, starts_at=chicago(3, 2, 9), practitioner=practitioner)
+
+
+@pytest.fixture
+def other_practitioner(other_clinic):
+    """A practitioner at another clinic: must never reach this clinic's records."""
+    return make_staff("practitioner", other_clinic, first_name="Otto", last_name="Elsewhere")
+
+
+# --------------------------------------------------------------------------- aftercare
+
+
+@pytest.fixture
+def eager():
+    """Celery runs tasks in the calling thread (unit tests); restored afterwards."""
+    saved = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True
+    yield celery_app
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
+
+
+@pytest.fixture
+def sms_log(settings, tmp_path) -> sms.FileBackend:
+    """Text messages go to a file, one line per hand-over to the "provider"."""
+    settings.SMS_BACKEND = "aftercare.sms.FileBackend"
+    settings.SMS_FILE_PATH = str(tmp_path / "sms.jsonl")
+    return sms.FileBackend(settings.SMS_FILE_PATH)
+
+
+@pytest.fixture
+def flaky_sms(sms_log, settings):
+    """The provider is down for the first `FAILURES` calls (set by the test)."""
+    settings.SMS_BACKEND = "tests.aftercare_helpers.FlakyBackend"
+    FlakyBackend.calls, FlakyBackend.FAILURES, FlakyBackend.PERMANENT = 0, 0, False
+    yield FlakyBackend
+    FlakyBackend.calls, FlakyBackend.FAILURES, FlakyBackend.PERMANENT = 0, 0, False
+
+
+# --------------------------------------------------------------------------- the admin's security
+
+
+@pytest.fixture
+def world(clinic, other_clinic, front_desk, practitioner, manager, frozen_now) -> World:
+    return build_world(clinic, other_clinic, front_desk, practitioner, manager)
+
+
+@pytest.fixture
+def group(db):
+    return Group.objects.create(name="Auditors")

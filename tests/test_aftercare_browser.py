@@ -13,18 +13,10 @@ from playwright.sync_api import expect
 
 from aftercare.models import Reminder, ReminderStatus, ScheduleStep
 from sessions_app.models import SessionStatus
-from tests import aftercare_fixtures as fx
 from tests.browser import shot, sign_in
 from tests.factories import make_client, make_plan, make_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-# Shared fixtures: pytest finds them by name in this module.
-eager, sms_log = fx.eager, fx.sms_log
-
-
-
-
 
 
 @pytest.fixture

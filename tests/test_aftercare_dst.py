@@ -16,13 +16,11 @@ from aftercare import services
 from aftercare.models import Reminder
 from sessions_app import booking
 from sessions_app.models import SessionStatus
-from tests import aftercare_fixtures as fx
-from tests.aftercare_fixtures import rows
+from tests.aftercare_helpers import rows
 from tests.factories import make_client, make_clinic, make_plan, make_session, make_staff
 
 pytestmark = pytest.mark.django_db
 
-eager = fx.eager  # a shared fixture: pytest finds it by name in this module
 
 FRIDAYS = [
     # zone, the Friday before the change, hours gained (+1) or lost (-1) by Tuesday

@@ -13,8 +13,8 @@ from clinic.clinic_time import client_day as day_label
 from clinic.clinic_time import client_moment as moment_label
 from clinic.clinic_time import client_time as time_label
 from sessions_app.models import SessionStatus
-from tests.aftercare_fixtures import local, step
-from tests.conftest import CHICAGO
+from tests.aftercare_helpers import local, step
+from tests.clock import CHICAGO
 from tests.factories import make_client, make_plan, make_session
 
 pytestmark = pytest.mark.django_db

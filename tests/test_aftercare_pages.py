@@ -13,13 +13,11 @@ from django.utils import timezone
 
 from aftercare.models import Reminder, ReminderStatus, ScheduleStep
 from sessions_app.models import SessionStatus
-from tests import aftercare_fixtures as fx
 from tests.factories import make_client, make_plan, make_portal_user, make_session, make_staff, sign_in
 
 pytestmark = pytest.mark.django_db
 
 _days = itertools.count()
-eager = fx.eager  # a shared fixture: pytest finds it by name in this module
 
 
 def add_messages(client, practitioner, n: int, status=ReminderStatus.SENT) -> list[Reminder]:

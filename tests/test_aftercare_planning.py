@@ -15,14 +15,10 @@ from aftercare.tasks import dispatch_due_reminders, send_reminder
 from clinic.models import PlanStatus
 from sessions_app import booking
 from sessions_app.models import SessionStatus
-from tests import aftercare_fixtures as fx
-from tests.aftercare_fixtures import handovers, local, queued_for_a_worker, rows, step
+from tests.aftercare_helpers import handovers, local, queued_for_a_worker, rows, step
 from tests.factories import make_session
 
 pytestmark = pytest.mark.django_db
-
-# Shared fixtures: pytest finds them by name in this module.
-eager, flaky_sms, sms_log = fx.eager, fx.flaky_sms, fx.sms_log
 
 CHI = "America/Chicago"
 

@@ -6,7 +6,7 @@ import pytest
 
 from aftercare.window import aftercare_window
 from sessions_app.models import SessionStatus
-from tests.conftest import CHICAGO, LONDON
+from tests.clock import CHICAGO, LONDON
 from tests.factories import make_client, make_clinic, make_plan, make_session, make_staff
 
 pytestmark = pytest.mark.django_db

@@ -26,8 +26,7 @@ from django.utils import timezone
 from aftercare import services, sms
 from aftercare.models import Reminder, ReminderStatus
 from aftercare.tasks import dispatch_due_reminders
-from tests import aftercare_fixtures as fx
-from tests.aftercare_fixtures import (
+from tests.aftercare_helpers import (
     WORKER_APP_NAME,
     all_sent,
     handovers,
@@ -44,7 +43,6 @@ from tests.aftercare_fixtures import (
 pytestmark = [needs_postgres, needs_redis, pytest.mark.django_db(transaction=True)]
 
 CONCURRENCY = 2
-sms_log = fx.sms_log  # a shared fixture: pytest finds it by name in this module
 
 
 @pytest.fixture(autouse=True)
@@ -120,7 +118,7 @@ def test_flushing_redis_loses_nothing(sms_log):
 def test_a_worker_killed_mid_batch_sends_every_message_once_except_those_in_flight(tmp_path):
     ids = make_due_reminders(120)
     log = sms.FileBackend(tmp_path / "sms.jsonl")
-    env = worker_env(str(log.path), SMS_BACKEND="tests.aftercare_fixtures.SlowFileBackend",
+    env = worker_env(str(log.path), SMS_BACKEND="tests.aftercare_helpers.SlowFileBackend",
                      AFTERCARE_TEST_SMS_LATENCY="0.1")
     services.dispatch_due()
 

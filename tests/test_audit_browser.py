@@ -13,8 +13,7 @@ from playwright.sync_api import expect
 from clinic.audit import AuditEvent, AuditKind
 from sessions_app import photos, records
 from tests.browser import shot, sign_in
-from tests.practice_fixtures import *  # noqa: F403 - the practice fixtures
-from tests.practice_fixtures import jpeg_with_gps, upload
+from tests.practice_helpers import jpeg_with_gps, upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

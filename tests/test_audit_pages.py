@@ -17,15 +17,11 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from clinic.audit import AuditEvent, AuditKind, record_event
-from tests.conftest import CHICAGO, LONDON
+from tests.clock import LONDON, chicago
 from tests.factories import PASSWORD, make_client, make_portal_user, make_staff, sign_in
 
 pytestmark = [pytest.mark.django_db]
 
-
-
-def chicago(month, day, hour, minute=0):
-    return dt.datetime(2026, month, day, hour, minute, tzinfo=CHICAGO)
 
 
 def london(month, day, hour, minute=0):

@@ -17,9 +17,9 @@ from clinic.access import client_profile, role_of
 from clinic.audit import AuditEvent, AuditKind, record_read
 from sessions_app import booking, photos, records
 from sessions_app.models import SessionPhoto
+from tests.clock import chicago
 from tests.factories import make_client, make_plan, make_portal_user, make_session, make_staff, sign_in
-from tests.practice_fixtures import *  # noqa: F403 - the practice fixtures
-from tests.practice_fixtures import MARKER, chicago, jpeg_with_gps, upload
+from tests.practice_helpers import MARKER, jpeg_with_gps, upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
@@ -190,7 +190,7 @@ def test_refused_attempts_at_clinical_pages_leave_no_read(
 
 def test_a_client_reading_their_own_plan_is_one_read_with_role_client(client, plan, client_):
     user = make_portal_user(client_)
-    make_session(plan, number=1, starts_at=chicago(2, 16), status="completed",
+    make_session(plan, number=1, starts_at=chicago(2, 16, 9), status="completed",
                  practitioner=make_staff("practitioner", plan.clinic))
     sign_in(client, user)
     assert client.get(reverse("portal:home"), REMOTE_ADDR=ADDRESS).status_code == 200

@@ -15,7 +15,7 @@ from django.db import IntegrityError, connection, transaction
 
 from sessions_app import booking
 from sessions_app.models import TreatmentSession
-from tests.conftest import CHICAGO
+from tests.clock import CHICAGO
 from tests.factories import make_client, make_clinic, make_plan, make_session, make_staff
 
 SLOT = dt.datetime(2031, 3, 4, 10, 0, tzinfo=CHICAGO)  # a Tuesday, far in the future

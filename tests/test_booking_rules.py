@@ -12,14 +12,10 @@ from clinic.models import PlanStatus, QuoteAmendment, TreatmentPlan
 from sessions_app import booking
 from sessions_app.booking import BookingRefused
 from sessions_app.models import Deposit, DepositState, SessionStatus, TreatmentSession
-from tests.conftest import CHICAGO
+from tests.clock import chicago
 from tests.factories import make_client, make_clinic, make_plan, make_session, make_staff
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
-
-
-def chicago(month: int, day: int, hour: int = 10, minute: int = 0) -> dt.datetime:
-    return dt.datetime(2026, month, day, hour, minute, tzinfo=CHICAGO)
 
 
 def refused(code: str):

@@ -16,14 +16,10 @@ from clinic.models import Client, Clinic, StaffProfile, TreatmentPlan
 from sessions_app import booking
 from sessions_app.booking import BookingRefused
 from sessions_app.models import SessionStatus, TreatmentSession
-from tests.conftest import CHICAGO
+from tests.clock import chicago
 from tests.factories import sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def chicago(month, day, hour=10):
-    return dt.datetime(2026, month, day, hour, tzinfo=CHICAGO)
 
 
 @pytest.mark.django_db

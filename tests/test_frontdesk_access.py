@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from sessions_app import booking
+from tests.clock import chicago
 from tests.factories import make_portal_user, sign_in
-from tests.frontdesk_fixtures import chicago
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 

@@ -14,23 +14,12 @@ from django.urls import reverse
 from clinic.models import Role
 from sessions_app import booking, slots
 from sessions_app.models import DepositState, SessionStatus, TreatmentSession
+from tests.clock import chicago
 from tests.factories import make_client, make_clinic, make_plan, make_session, make_staff, sign_in
-from tests.frontdesk_fixtures import (
-    booking_post,
-    chicago,
-    pay_deposit,
-    session_one_done,
-    sessions_one_and_two_done,
-)
+from tests.frontdesk_helpers import booking_post, pay_deposit, session_one_done, sessions_one_and_two_done
 
 pytestmark = [pytest.mark.usefixtures("frozen_now")]
 db = pytest.mark.django_db
-
-
-@pytest.fixture
-def desk(client, front_desk):
-    sign_in(client, front_desk)
-    return client
 
 
 def book_url(plan) -> str:

@@ -14,8 +14,9 @@ from tests.browser import (
     shot,
     sign_in,
 )
+from tests.clock import chicago
 from tests.factories import make_client, make_plan, make_session
-from tests.frontdesk_fixtures import chicago, pay_deposit, session_one_done, sessions_one_and_two_done
+from tests.frontdesk_helpers import pay_deposit, session_one_done, sessions_one_and_two_done
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

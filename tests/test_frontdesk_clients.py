@@ -12,21 +12,15 @@ from django.urls import reverse
 from clinic.clients import search_clients
 from clinic.models import Client
 from sessions_app import booking
-from sessions_app import models as session_models
-from sessions_app.models import SessionStatus
+from sessions_app.models import SessionRecord, SessionStatus
+from tests.clock import chicago
 from tests.factories import make_client, make_plan, make_session, sign_in
-from tests.frontdesk_fixtures import chicago, pay_deposit
+from tests.frontdesk_helpers import pay_deposit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
 CLIENTS = reverse("frontdesk:client_list")
 NEW = reverse("frontdesk:client_create")
-
-
-@pytest.fixture
-def desk(client, front_desk):
-    sign_in(client, front_desk)
-    return client
 
 
 def found(desk, query: str) -> list[str]:
@@ -212,12 +206,10 @@ def test_the_client_page_never_shows_clinical_notes(desk, client_, plan, practit
     session = make_session(plan, number=1, starts_at=chicago(2, 2), practitioner=practitioner,
                            status=SessionStatus.COMPLETED)
     secret = "SECRET-CLINICAL-NOTE scar tissue on the crown"
-    record_model = getattr(session_models, "SessionRecord", None)
-    if record_model is not None:  # the practitioner's log (issue 5)
-        record_model.objects.create(
-            session=session, notes=secret, blending_notes=secret, assessment=secret,
-            created_by=practitioner, updated_by=practitioner,
-        )
+    SessionRecord.objects.create(
+        session=session, notes=secret, blending_notes=secret, assessment=secret,
+        created_by=practitioner, updated_by=practitioner,
+    )
     html = desk.get(reverse("frontdesk:client_detail", args=[client_.pk])).content.decode()
     assert "SECRET-CLINICAL-NOTE" not in html
 
@@ -231,8 +223,6 @@ def test_searches_are_served_by_the_trigram_indexes_on_postgresql(db, query, ind
     """The expressions indexed by migration clinic/0004 are exactly the ones searched."""
     sql, params = search_clients(Client.objects.all(), query).query.sql_with_params()
     with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":  # SQLite (development) has no pg_trgm indexes
-            return
         cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: make the planner show its options
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from clinic.models import Client, QuoteAmendment, TreatmentPlan
 from sessions_app import booking
 from sessions_app.models import Deposit, TreatmentSession
-from tests.factories import make_client, make_clinic, make_plan, make_staff, sign_in
-from tests.frontdesk_fixtures import chicago, session_one_done
+from tests.clock import chicago
+from tests.factories import make_client, make_clinic, make_plan, make_staff
+from tests.frontdesk_helpers import session_one_done
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
@@ -48,12 +49,6 @@ BOOL = st.sampled_from(["on", "", "true", "false", "0"])
 
 def either(*values):
     return st.one_of(st.sampled_from(values), TEXT)
-
-
-@pytest.fixture
-def desk(client, front_desk):
-    sign_in(client, front_desk)
-    return client
 
 
 def assert_no_500(response) -> None:

@@ -4,14 +4,9 @@ and clients get 403, anonymous users sign in first, another clinic's staff get 4
 import pytest
 from django.urls import reverse
 
-from tests import money_fixtures
 from tests.factories import make_portal_user, sign_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
-
-# Shared fixtures: pytest finds them by name in this module.
-paid_deposit = money_fixtures.paid_deposit
-waiting_plan = money_fixtures.waiting_plan
 
 PLAN_PAGES = ["money:plan_bill", "money:take_deposit", "money:record_payment"]
 DEPOSIT_PAGES = ["money:deposit_detail", "money:deposit_receipt"]

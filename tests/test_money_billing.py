@@ -9,15 +9,10 @@ from django.urls import reverse
 from clinic.models import TreatmentPlan
 from sessions_app import booking
 from sessions_app.billing import format_money, plan_bill, with_bill
-from tests import money_fixtures
+from tests.clock import chicago
 from tests.factories import make_client, make_plan, sign_in
-from tests.money_fixtures import chicago
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
-
-# Shared fixtures: pytest finds them by name in this module.
-paid_deposit = money_fixtures.paid_deposit
-waiting_plan = money_fixtures.waiting_plan
 
 
 def pay(plan, amount, by):

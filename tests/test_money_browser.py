@@ -5,7 +5,7 @@ var/screenshots/ for people to look at."""
 import re
 
 import pytest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from sessions_app import booking
@@ -14,8 +14,9 @@ from tests.browser import (
     shot,
     sign_in,
 )
+from tests.clock import chicago
 from tests.factories import make_client, make_plan, make_session
-from tests.money_fixtures import chicago, plan_after_session_2
+from tests.money_helpers import plan_after_session_2
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,20 +53,12 @@ def test_from_the_worklist_take_the_deposit_book_session_3_and_see_the_bill(
     deposit = Deposit.objects.get(plan=plan)
     assert (deposit.state, deposit.reference, deposit.session) == (DepositState.PAID, "Visa slip 0042", None)
 
-    try:
-        reverse("frontdesk:book_session", args=[plan.pk])
-        booked_in_browser = True
-    except NoReverseMatch:  # the front desk's booking page is not there yet: book through the service
-        booked_in_browser = False
-    if booked_in_browser:
-        expect(page.get_by_role("heading", name=re.compile("Book session 3"))).to_be_visible()
-        page.locator("#id_practitioner").select_option(label=practitioner.get_full_name())
-        page.locator("#id_date").fill("2026-03-04")
-        page.locator("#id_time").fill("10:00")
-        page.locator("#book-button").click()
-        page.wait_for_load_state()
-    else:
-        booking.book_session(plan=plan, starts_at=chicago(3, 4), practitioner=practitioner, by=front_desk)
+    expect(page.get_by_role("heading", name=re.compile("Book session 3"))).to_be_visible()
+    page.locator("#id_practitioner").select_option(label=practitioner.get_full_name())
+    page.locator("#id_date").fill("2026-03-04")
+    page.locator("#id_time").fill("10:00")
+    page.locator("#book-button").click()
+    page.wait_for_load_state()
     third = plan.sessions.get(number=3)
     assert third.status == SessionStatus.BOOKED and third.starts_at == chicago(3, 4)
     deposit.refresh_from_db()
@@ -106,15 +99,11 @@ def test_a_manager_refunds_a_deposit_prints_its_receipt_and_the_day_sheet(
     page.goto(f"{live_server.url}{reverse('money:worklists')}")
     expect(page.get_by_role("link", name=re.compile("Paperwork missing"))).to_contain_text("1")
     shot(page, "money_followup_home")
-    try:  # the front desk's start page includes the counts (templates/money/_home_counts.html)
-        desk_home = reverse("frontdesk:home")
-    except NoReverseMatch:
-        desk_home = None
-    if desk_home:
-        page.goto(f"{live_server.url}{desk_home}")
-        counts = page.locator("section.money-counts")
-        expect(counts.get_by_role("link", name=re.compile("Third session to book"))).to_contain_text("1")
-        shot(page, "money_frontdesk_home_counts")
+    # The front desk's start page includes the counts (templates/money/_home_counts.html).
+    page.goto(f"{live_server.url}{reverse('frontdesk:home')}")
+    counts = page.locator("section.money-counts")
+    expect(counts.get_by_role("link", name=re.compile("Third session to book"))).to_contain_text("1")
+    shot(page, "money_frontdesk_home_counts")
 
     page.goto(f"{live_server.url}{reverse('money:deposit_detail', args=[deposit.pk])}")
     page.get_by_role("button", name="Refund…").click()

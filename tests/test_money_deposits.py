@@ -8,19 +8,14 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test import Client
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from sessions_app import booking
 from sessions_app.models import Deposit, DepositState, SessionStatus
-from tests import money_fixtures
+from tests.clock import chicago
 from tests.factories import sign_in
-from tests.money_fixtures import chicago
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
-
-# Shared fixtures: pytest finds them by name in this module.
-paid_deposit = money_fixtures.paid_deposit
-waiting_plan = money_fixtures.waiting_plan
 
 
 def form_key(html: str) -> str:
@@ -31,12 +26,6 @@ def deposit_form(client, plan, **extra):
     page = client.get(reverse("money:take_deposit", args=[plan.pk]), extra.pop("query", {}))
     return {"action": "record", "amount": "100.00", "method": "card", "reference": "slip 7",
             "idempotency_key": form_key(page.content.decode()), **extra}
-
-
-@pytest.fixture
-def desk(client, front_desk):
-    sign_in(client, front_desk)
-    return client
 
 
 def test_the_deposit_form_proposes_the_clinics_deposit_and_shows_the_third_session_window(desk, waiting_plan):
@@ -65,12 +54,8 @@ def test_recording_a_deposit_holds_it_on_the_plan_with_who_and_how(desk, waiting
 def test_the_worklists_one_click_path_goes_on_to_booking(desk, waiting_plan):
     url = reverse("money:take_deposit", args=[waiting_plan.pk]) + "?next=book"
     response = desk.post(url, deposit_form(desk, waiting_plan, query={"next": "book"}))
-    deposit = Deposit.objects.get()
-    try:  # the front desk's booking page, once it exists; the deposit page until then
-        expected = reverse("frontdesk:book_session", args=[waiting_plan.pk])
-    except NoReverseMatch:
-        expected = reverse("money:deposit_detail", args=[deposit.pk])
-    assert response["Location"] == expected
+    assert Deposit.objects.get().plan == waiting_plan
+    assert response["Location"] == reverse("frontdesk:book_session", args=[waiting_plan.pk])
 
 
 def request_form(client, plan, amount="150.00"):

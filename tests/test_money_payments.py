@@ -8,20 +8,8 @@ import pytest
 from django.urls import reverse
 
 from sessions_app.models import Payment
-from tests import money_fixtures
-from tests.factories import sign_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
-
-# Shared fixtures: pytest finds them by name in this module.
-paid_deposit = money_fixtures.paid_deposit
-waiting_plan = money_fixtures.waiting_plan
-
-
-@pytest.fixture
-def desk(client, front_desk):
-    sign_in(client, front_desk)
-    return client
 
 
 def payment_form(client, plan, **extra):

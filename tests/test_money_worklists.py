@@ -16,21 +16,11 @@ from django.urls import reverse
 from clinic.models import PlanStatus
 from sessions_app import booking, worklists
 from sessions_app.models import SessionStatus
-from tests import money_fixtures
-from tests.conftest import LONDON
+from tests.clock import LONDON, chicago
 from tests.factories import make_client, make_plan, make_session, make_staff, sign_in
-from tests.money_fixtures import chicago, plan_after_session_2
+from tests.money_helpers import plan_after_session_2
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
-
-# Shared fixtures: pytest finds them by name in this module.
-waiting_plan = money_fixtures.waiting_plan
-
-
-@pytest.fixture
-def desk(client, front_desk):
-    sign_in(client, front_desk)
-    return client
 
 
 def rows_of(response) -> list[str]:

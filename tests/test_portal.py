@@ -13,8 +13,7 @@ from django.urls import reverse
 from clinic.models import PortalInvitation, SlotRequest, SlotRequestStatus
 from sessions_app import booking
 from sessions_app.models import SessionStatus
-from tests.aftercare_fixtures import eager  # noqa: F401 - a fixture
-from tests.conftest import CHICAGO
+from tests.clock import CHICAGO, chicago
 from tests.factories import (
     PASSWORD,
     make_client,
@@ -29,10 +28,6 @@ pytestmark = pytest.mark.django_db
 
 # Wednesday 11 March 2026, 10:00 in Chicago: the day after session 2.
 NOW = dt.datetime(2026, 3, 11, 10, 0, tzinfo=CHICAGO)
-
-
-def chicago(month, day, hour=10):
-    return dt.datetime(2026, month, day, hour, tzinfo=CHICAGO)
 
 
 @pytest.fixture

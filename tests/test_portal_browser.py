@@ -2,7 +2,6 @@
 the invitation, set a password, see the plan with the aftercare countdown, request a third-
 session slot; once the front desk books it, download the session's .ics."""
 
-import datetime as dt
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -15,17 +14,13 @@ from clinic import portal
 from clinic.models import SlotRequest
 from sessions_app import booking
 from sessions_app.models import SessionStatus
-from tests.conftest import CHICAGO
+from tests.clock import CHICAGO, chicago
 from tests.factories import make_client, make_plan, make_session
 
 SHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 PHONE = {"width": 375, "height": 812}
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def chicago(month, day, hour=10):
-    return dt.datetime(2026, month, day, hour, tzinfo=CHICAGO)
 
 
 @pytest.fixture

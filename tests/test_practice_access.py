@@ -13,9 +13,9 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 
 from sessions_app import booking, photos, records
 from sessions_app.models import AlterationKind, Density, Retention, SessionStatus, Zone
+from tests.clock import chicago
 from tests.factories import make_portal_user, make_session, sign_in
-from tests.practice_fixtures import *  # noqa: F403 - the practice fixtures
-from tests.practice_fixtures import MARKER, chicago, jpeg_with_gps, upload
+from tests.practice_helpers import MARKER, jpeg_with_gps, upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
@@ -45,7 +45,7 @@ def clinical_world(plan, practitioner, front_desk, first_session, second_session
     booking.complete_session(session=second_session, by=practitioner)
     deposit = booking.record_deposit(plan=plan, amount=Decimal("100.00"), by=front_desk)
     payment = booking.record_payment(plan=plan, amount=Decimal("500.00"), by=front_desk)
-    third = make_session(plan, number=3, starts_at=chicago(3, 24), practitioner=practitioner)
+    third = make_session(plan, number=3, starts_at=chicago(3, 24, 9), practitioner=practitioner)
     return {
         "client": plan.client, "plan": plan, "session": second_session, "third": third,
         "deposit": deposit, "payment": payment, "clinic": plan.clinic,

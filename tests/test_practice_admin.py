@@ -8,8 +8,7 @@ from django.urls import reverse
 from sessions_app import photos, records
 from sessions_app.models import SessionPhoto, SessionRecord
 from tests.factories import sign_in
-from tests.practice_fixtures import *  # noqa: F403 - the practice fixtures
-from tests.practice_fixtures import jpeg_with_gps, upload
+from tests.practice_helpers import jpeg_with_gps, upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 

@@ -17,8 +17,7 @@ from sessions_app import records
 from sessions_app.models import Density, SessionStatus, Zone
 from tests.browser import sign_in
 from tests.factories import make_client, make_plan, make_session
-from tests.practice_fixtures import *  # noqa: F403 - the practice fixtures
-from tests.practice_fixtures import jpeg_with_gps
+from tests.practice_helpers import jpeg_with_gps
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 

@@ -20,9 +20,9 @@ from sessions_app.models import (
     SessionStatus,
     Zone,
 )
+from tests.clock import chicago
 from tests.factories import make_client, make_plan, make_portal_user, make_session, sign_in
-from tests.practice_fixtures import *  # noqa: F403 - the practice fixtures
-from tests.practice_fixtures import chicago, jpeg_with_gps, upload
+from tests.practice_helpers import jpeg_with_gps, upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
@@ -46,7 +46,7 @@ def test_my_day_lists_todays_and_tomorrows_sessions_with_what_the_practitioner_n
     tomorrow = make_session(make_plan(make_client(plan.clinic, first_name="Tia", last_name="Morrow")),
                             number=1, starts_at=chicago(3, 3, 13), practitioner=practitioner)
     make_session(make_plan(make_client(plan.clinic, last_name="Nextweek")), number=1,
-                 starts_at=chicago(3, 9), practitioner=practitioner)
+                 starts_at=chicago(3, 9, 9), practitioner=practitioner)
     sign_in(client, practitioner)
     response = client.get(reverse("practice:my_day"))
     assert response.status_code == 200
@@ -111,7 +111,7 @@ def _day_of_sessions(clinic, practitioner, count):
         customer = make_client(clinic)
         plan = make_plan(customer, quoted_sessions=3)
         start = dt.timedelta(minutes=10 * next(_slots))
-        first = make_session(plan, number=1, starts_at=chicago(2, 10) + start, minutes=5,
+        first = make_session(plan, number=1, starts_at=chicago(2, 10, 9) + start, minutes=5,
                              practitioner=practitioner, status=SessionStatus.COMPLETED)
         records.save_session_log(session=first, by=practitioner, log=records.LogInput(shade_used=3))
         make_session(plan, number=2, starts_at=chicago(3, 2 + i % 2, 9) + start, minutes=5,
@@ -279,7 +279,7 @@ def _logged_sessions(plan, practitioner, count):
     """`count` completed, logged sessions (numbers 1..count), each with zones and a photo."""
     hour = dt.timedelta(hours=next(_slots) % 8)
     for number in range(1, count + 1):
-        starts_at = chicago(1, 5) - dt.timedelta(days=180) + dt.timedelta(days=21 * number) + hour
+        starts_at = chicago(1, 5, 9) - dt.timedelta(days=180) + dt.timedelta(days=21 * number) + hour
         session = make_session(plan, number=number, starts_at=starts_at, minutes=30,
                                practitioner=practitioner, status=SessionStatus.COMPLETED)
         zones = {z: records.ZoneInput(density=min(number, 4),
@@ -403,7 +403,7 @@ def test_alteration_ids_of_another_plan_cannot_be_decided_from_this_log(
     client, practitioner, second_session, first_log, clinic
 ):
     other_plan = make_plan(make_client(clinic))
-    elsewhere = make_session(other_plan, number=1, starts_at=chicago(2, 20), practitioner=practitioner,
+    elsewhere = make_session(other_plan, number=1, starts_at=chicago(2, 20, 9), practitioner=practitioner,
                              status=SessionStatus.COMPLETED)
     records.save_session_log(session=elsewhere, by=practitioner,
                              alteration=records.AlterationInput(kind="darker"))

@@ -11,8 +11,7 @@ from PIL import Image
 from sessions_app import photos, records
 from sessions_app.models import SessionPhoto
 from tests.factories import make_portal_user, sign_in
-from tests.practice_fixtures import *  # noqa: F403 - the practice fixtures
-from tests.practice_fixtures import jpeg_with_gps, png_bytes, stored_files, upload
+from tests.practice_helpers import jpeg_with_gps, png_bytes, stored_files, upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 

@@ -23,9 +23,9 @@ from sessions_app.models import (
     ZoneAssessment,
 )
 from sessions_app.records import LogInput, LogRefused, ZoneInput
+from tests.clock import chicago
 from tests.factories import make_session, sign_in
-from tests.practice_fixtures import *  # noqa: F403 - the practice fixtures
-from tests.practice_fixtures import chicago, jpeg_with_gps, stored_files, upload
+from tests.practice_helpers import jpeg_with_gps, stored_files, upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
@@ -134,7 +134,7 @@ def test_a_zone_shade_from_last_time_is_the_base_for_that_zone(second_session, f
 
 
 def test_retention_is_not_rated_at_the_first_session(plan, practitioner):
-    first = make_session(plan, number=1, starts_at=chicago(3, 2), practitioner=practitioner)
+    first = make_session(plan, number=1, starts_at=chicago(3, 2, 9), practitioner=practitioner)
     with refused("retention_at_first_session"):
         records.save_session_log(session=first, by=practitioner, expected_revision=0,
                                  log=LogInput(zones=rated(crown=Retention.HELD)))

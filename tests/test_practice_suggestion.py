@@ -3,34 +3,16 @@ the fragment for the clinic's practitioners and managers, 403 for the front desk
 clients, 404 for staff of another clinic, the sign-in page for anonymous users. It is part
 of the log already read, so it leaves no read in the audit trail."""
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 
 from clinic.audit import AuditEvent
-from sessions_app import records
-from sessions_app.models import Density, SessionStatus, Zone
-from tests.factories import make_portal_user, make_session, make_staff, sign_in
+from tests.factories import make_portal_user, make_staff, sign_in
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
+# first_log: session 1 logged with shade 4, so session 2 gets a suggestion.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "first_log")]
 
 RATINGS = {"retention_crown": "1", "retention_mid_scalp": "1", "retention_left_temple": "3"}
-
-
-def chicago(month: int, day: int) -> dt.datetime:
-    return dt.datetime(2026, month, day, 9, tzinfo=dt.timezone(dt.timedelta(hours=-6)))
-
-
-@pytest.fixture
-def second_session(plan, practitioner):
-    """Session 2 after a logged session 1 (shade 4), so a suggestion exists."""
-    first = make_session(plan, number=1, starts_at=chicago(2, 16), practitioner=practitioner,
-                         status=SessionStatus.COMPLETED)
-    zones = {z: records.ZoneInput(density=Density.LIGHT) for z in Zone.values if z != Zone.SCAR}
-    records.save_session_log(session=first, by=practitioner,
-                             log=records.LogInput(shade_used=4, zones=zones))
-    return make_session(plan, number=2, starts_at=chicago(3, 2), practitioner=practitioner)
 
 
 def suggestion_url(session) -> str:

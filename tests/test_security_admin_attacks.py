@@ -18,15 +18,12 @@ from clinic.audit import AuditEvent, AuditKind
 from clinic.models import PortalInvitation, QuoteAmendment, StaffProfile, TreatmentPlan
 from sessions_app import booking
 from sessions_app.models import Deposit, Payment, TreatmentSession
-from tests import money_fixtures, security_fixtures
+from tests import money_helpers
+from tests.clock import chicago
 from tests.factories import PASSWORD, make_client, make_plan, make_portal_user, make_staff, sign_in
-from tests.security_fixtures import CLINICAL_NOTE, chicago
+from tests.security_helpers import CLINICAL_NOTE
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
-
-# Shared fixtures: pytest finds them by name in this module.
-waiting_plan = money_fixtures.waiting_plan
-world = security_fixtures.world
 
 
 @pytest.fixture
@@ -450,7 +447,7 @@ def form_key(browser, url) -> str:
 def test_a_deposit_key_from_one_clinic_neither_blocks_nor_reveals_a_deposit_at_another(
     waiting_plan, front_desk, outsider, other_clinic
 ):
-    london_plan = money_fixtures.plan_after_session_2(other_clinic, first_name="Lena", last_name="London")
+    london_plan = money_helpers.plan_after_session_2(other_clinic, first_name="Lena", last_name="London")
     chicago_desk, london_desk = signed_in(front_desk), signed_in(outsider)
     chicago_url = reverse("money:take_deposit", args=[waiting_plan.pk])
     london_url = reverse("money:take_deposit", args=[london_plan.pk])
@@ -469,7 +466,7 @@ def test_a_deposit_key_from_one_clinic_neither_blocks_nor_reveals_a_deposit_at_a
 def test_a_payment_key_used_first_at_another_clinic_does_not_block_the_owner(
     waiting_plan, front_desk, outsider, other_clinic
 ):
-    london_plan = money_fixtures.plan_after_session_2(other_clinic, first_name="Lena", last_name="London")
+    london_plan = money_helpers.plan_after_session_2(other_clinic, first_name="Lena", last_name="London")
     chicago_url = reverse("money:record_payment", args=[waiting_plan.pk])
     key = form_key(signed_in(front_desk), chicago_url)
     data = {"amount": "500.00", "method": "card", "reference": "", "idempotency_key": key}
@@ -480,7 +477,7 @@ def test_a_payment_key_used_first_at_another_clinic_does_not_block_the_owner(
 
 
 def test_the_service_looks_a_key_up_on_its_own_plan_only(waiting_plan, front_desk, outsider, other_clinic):
-    london_plan = money_fixtures.plan_after_session_2(other_clinic)
+    london_plan = money_helpers.plan_after_session_2(other_clinic)
     key = "0b5f4c5e-0d7e-4a57-9f8e-2c1f0c6f3a11"
     chicago = booking.record_payment(plan=waiting_plan, amount="10.00", by=front_desk, idempotency_key=key)
     london = booking.record_payment(plan=london_plan, amount="20.00", by=outsider, idempotency_key=key)

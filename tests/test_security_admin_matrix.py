@@ -18,13 +18,9 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
 from clinic.admin_scoping import ClinicScopedAdmin
-from tests import security_fixtures
 from tests.factories import make_client, make_portal_user, make_staff, sign_in
 
 pytestmark = [pytest.mark.django_db]
-
-# Shared fixtures: pytest finds them by name in this module.
-world, group = security_fixtures.world, security_fixtures.group
 
 LOGIN = "302 to the admin's sign-in"
 CLINICAL = ("sessionrecord", "hairlinedesign", "alterationrequest", "sessionphoto")
@@ -85,7 +81,7 @@ def admin_routes(rows: dict) -> list[Route]:
         opts = model._meta
         label, prefix = opts.label_lower, f"admin:{opts.app_label}_{opts.model_name}"
         obj = rows.get(label) or model._default_manager.first()
-        assert obj is not None, f"Add a row of {label} to the matrix world (tests/security_fixtures.py)."
+        assert obj is not None, f"Add a row of {label} to the matrix world (tests/security_helpers.py)."
         common = {"label": label, "scoped": isinstance(model_admin, ClinicScopedAdmin),
                   "versions": bool(getattr(opts, "simple_history_manager_attribute", None))}
         routes += [

@@ -1,15 +1,12 @@
-"""A small world for the admin's security tests: Chicago (the clinic under attack) with one
-row of every model the admin shows, and London next door with its own manager and front
-desk. The clock is `frozen_now` (Monday 2 March 2026, 08:00 in Chicago)."""
+"""A small world for the admin's security tests (the `world` fixture in conftest.py):
+Chicago (the clinic under attack) with one row of every model the admin shows, and London
+next door with its own manager and front desk. Built under `frozen_now` (Monday 2 March
+2026, 08:00 in Chicago)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-
-import pytest
-from django.contrib.auth.models import Group
 
 from aftercare.models import Reminder, ScheduleStep
 from clinic.models import Client, QuoteAmendment, TreatmentPlan
@@ -24,15 +21,11 @@ from sessions_app.models import (
     SessionStatus,
     TreatmentSession,
 )
-from tests.conftest import CHICAGO
+from tests.clock import chicago
 from tests.factories import make_client, make_plan, make_portal_user, make_session, make_staff
-from tests.practice_fixtures import jpeg_with_gps, upload
+from tests.practice_helpers import jpeg_with_gps, upload
 
 CLINICAL_NOTE = "ZQX-CLINICAL-NOTE-4402"
-
-
-def chicago(month: int, day: int, hour: int = 10) -> dt.datetime:
-    return dt.datetime(2026, month, day, hour, tzinfo=CHICAGO)
 
 
 @dataclass
@@ -73,9 +66,7 @@ class World:
         }
 
 
-@pytest.fixture
-def world(clinic, other_clinic, front_desk, practitioner, manager, frozen_now, settings, tmp_path) -> World:
-    settings.MEDIA_ROOT = tmp_path / "media"
+def build_world(clinic, other_clinic, front_desk, practitioner, manager) -> World:
     carl = make_client(clinic, first_name="Carl", last_name="Chicago", email="carl@example.com")
     plan = make_plan(carl, quoted_sessions=3, status="active", hairline_notes=CLINICAL_NOTE)
     make_session(plan, number=1, starts_at=chicago(2, 16, 9), practitioner=practitioner,
@@ -108,8 +99,3 @@ def world(clinic, other_clinic, front_desk, practitioner, manager, frozen_now, s
         london_manager=make_staff("manager", other_clinic, first_name="Lou", last_name="Londonboss"),
         london_practitioner=make_staff("practitioner", other_clinic, first_name="Lars", last_name="Needle"),
     )
-
-
-@pytest.fixture
-def group(db):
-    return Group.objects.create(name="Auditors")

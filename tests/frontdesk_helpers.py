@@ -1,20 +1,15 @@
-"""Helpers for the front-desk tests (issue 3). The clock of `frozen_now` is Monday 2 March
-2026, 08:00 in Chicago; US daylight saving starts on Sunday 8 March 2026."""
+"""Helpers of the front-desk tests: history arranged under `frozen_now` (Monday 2 March 2026,
+08:00 in Chicago; US daylight saving starts on Sunday 8 March 2026)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from clinic.models import TreatmentPlan
 from sessions_app import booking
 from sessions_app.models import SessionStatus, TreatmentSession
-from tests.conftest import CHICAGO
+from tests.clock import chicago
 from tests.factories import make_session
-
-
-def chicago(month: int, day: int, hour: int = 10, minute: int = 0, year: int = 2026) -> dt.datetime:
-    return dt.datetime(year, month, day, hour, minute, tzinfo=CHICAGO)
 
 
 def session_one_done(plan: TreatmentPlan, practitioner, *, day=(2, 23)) -> TreatmentSession:

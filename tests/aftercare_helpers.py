@@ -1,6 +1,6 @@
-"""Fixtures and helpers of the aftercare tests (issue 6): eager Celery for unit tests, an SMS
-log that records every hand-over durably, and many due messages at once for the real-worker
-tests."""
+"""Helpers of the aftercare tests (their fixtures `eager`, `sms_log` and `flaky_sms` are in
+conftest.py): an SMS provider that fails or answers slowly, many due messages at once and
+a Celery worker on the real Redis for the real-worker tests."""
 
 from __future__ import annotations
 
@@ -51,21 +51,8 @@ def queued_for_a_worker(app):
         app.conf.task_always_eager = saved
 
 
-@pytest.fixture
-def eager():
-    """Celery runs tasks in the calling thread (unit tests); restored afterwards."""
-    saved = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True
-    yield celery_app
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
 
 
-@pytest.fixture
-def sms_log(settings, tmp_path) -> sms.FileBackend:
-    """Text messages go to a file, one line per hand-over to the "provider"."""
-    settings.SMS_BACKEND = "aftercare.sms.FileBackend"
-    settings.SMS_FILE_PATH = str(tmp_path / "sms.jsonl")
-    return sms.FileBackend(settings.SMS_FILE_PATH)
 
 
 def step(kind: str) -> ScheduleStep:
@@ -167,12 +154,6 @@ class FlakyBackend(sms.BaseBackend):
         return sms.FileBackend().send(message)
 
 
-@pytest.fixture
-def flaky_sms(sms_log, settings):
-    settings.SMS_BACKEND = "tests.aftercare_fixtures.FlakyBackend"
-    FlakyBackend.calls, FlakyBackend.FAILURES, FlakyBackend.PERMANENT = 0, 0, False
-    yield FlakyBackend
-    FlakyBackend.calls, FlakyBackend.FAILURES, FlakyBackend.PERMANENT = 0, 0, False
 
 
 class SlowFileBackend(sms.FileBackend):
