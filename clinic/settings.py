@@ -247,3 +247,60 @@ AUTHENTICATION_BACKENDS = [
     "clinic.auth_backends.EmailOrUsernameBackend",
     "clinic.permissions.RolePermissionBackend",
 ]
+
+# --- Operations (docs/operations.md): health, heartbeats, backups, object storage, logs -----
+# The load balancer probes /health/ over plain HTTP: never redirect it to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+# Beat writes its heartbeat from its own scheduler; workers from a bootstep (clinic.heartbeat).
+CELERY_BEAT_SCHEDULER = "clinic.heartbeat:HeartbeatScheduler"
+# Celery logs through LOGGING below (one JSON line per event in production), not its own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# `manage.py backup` encrypts its archive (gpg, AES-256) when this is set.
+BACKUP_PASSPHRASE = env.str("BACKUP_PASSPHRASE", default="")
+# Clinical photos: the filesystem (MEDIA_ROOT) by default; MEDIA_STORAGE=s3 puts them in an
+# S3-compatible bucket, private and encrypted at rest, still served only by Pigment's views.
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="filesystem")
+if MEDIA_STORAGE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("AWS_LOCATION", default=""),
+            "default_acl": "private",
+            "querystring_auth": True,  # no unsigned URL would ever work
+            "file_overwrite": False,
+            "object_parameters": {
+                "ServerSideEncryption": env.str("AWS_S3_SERVER_SIDE_ENCRYPTION", default="AES256"),
+            },
+        },
+    }
+elif MEDIA_STORAGE == "filesystem":
+    STORAGES["default"]["OPTIONS"] = {"file_permissions_mode": 0o640, "directory_permissions_mode": 0o750}
+else:
+    raise ImproperlyConfigured("MEDIA_STORAGE is 'filesystem' (the default) or 's3'.")
+# One JSON line per event in production; readable lines in development (replaces LOGGING above).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {"()": "clinic.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "filters": {"request_id": {"()": "clinic.logs.RequestIdFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # pigment.request logs every request (clinic.logs); these would say it twice.
+        "django.server": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},
+    },
+}
+MIDDLEWARE[:0] = ["clinic.logs.RequestLogMiddleware", "clinic.health.HealthCheckMiddleware"]
+# --- end of Operations -------------------------------------------------------------------------
