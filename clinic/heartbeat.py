@@ -26,8 +26,10 @@ def record(name: str, started_at) -> None:
 
     from aftercare.models import Heartbeat
 
+    own_connection = not connection.in_atomic_block  # never close a caller's transaction
     try:
-        close_old_connections()
+        if own_connection:
+            close_old_connections()
         Heartbeat.objects.update_or_create(
             name=name[:200],
             defaults={"hostname": socket.gethostname()[:200], "pid": os.getpid(),
@@ -36,7 +38,8 @@ def record(name: str, started_at) -> None:
     except Exception as error:  # noqa: BLE001 - a heartbeat must never stop beat or a worker
         logger.warning("heartbeat %s not written: %s", name, type(error).__name__)
     finally:
-        connection.close()  # a new connection every 30 s costs nothing; a stale one would
+        if own_connection:
+            connection.close()  # a new connection every 30 s costs nothing; a stale one would
 
 
 class HeartbeatScheduler(PersistentScheduler):

@@ -97,7 +97,8 @@ def human(delta: dt.timedelta) -> str:
     if seconds < 90:
         return f"{seconds} s"
     if seconds < 90 * 60:
-        return f"{seconds // 60} min"
+        minutes, rest = divmod(seconds, 60)
+        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
     if seconds < 48 * 3600:
         return f"{seconds // 3600} h {seconds % 3600 // 60} min"
     return f"{seconds // 86400} days"
