@@ -261,23 +261,17 @@ BACKUP_PASSPHRASE = env.str("BACKUP_PASSPHRASE", default="")
 # S3-compatible bucket, private and encrypted at rest, still served only by Pigment's views.
 MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="filesystem")
 if MEDIA_STORAGE == "s3":
-    STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
-            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
-            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
-            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
-            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
-            "location": env.str("AWS_LOCATION", default=""),
-            "default_acl": "private",
-            "querystring_auth": True,  # no unsigned URL would ever work
-            "file_overwrite": False,
-            "object_parameters": {
-                "ServerSideEncryption": env.str("AWS_S3_SERVER_SIDE_ENCRYPTION", default="AES256"),
-            },
-        },
-    }
+    from clinic.object_storage import s3_storage
+
+    STORAGES["default"] = s3_storage(
+        bucket=env.str("AWS_STORAGE_BUCKET_NAME"),
+        endpoint_url=env.str("AWS_S3_ENDPOINT_URL", default=""),
+        region=env.str("AWS_S3_REGION_NAME", default=""),
+        access_key=env.str("AWS_ACCESS_KEY_ID", default=""),
+        secret_key=env.str("AWS_SECRET_ACCESS_KEY", default=""),
+        location=env.str("AWS_LOCATION", default=""),
+        encryption=env.str("AWS_S3_SERVER_SIDE_ENCRYPTION", default="AES256"),
+    )
 elif MEDIA_STORAGE == "filesystem":
     STORAGES["default"]["OPTIONS"] = {"file_permissions_mode": 0o640, "directory_permissions_mode": 0o750}
 else:
