@@ -6,12 +6,13 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help venv node run test lint clean
+.PHONY: help venv node run test lint clean prod-check
 
 help:
 	@echo "make run    - migrate, seed the demo and start web server, Celery worker and beat"
 	@echo "make test   - lint, migration check, collectstatic and the test suite (as CI)"
 	@echo "make lint   - ruff"
+	@echo "make prod-check - run deploy/Procfile's processes (DEBUG off, PostgreSQL, Redis) end to end"
 	@echo "make clean  - remove .venv, node_modules, var/ and the SQLite database"
 
 venv: $(VENV)/.installed
@@ -55,6 +56,14 @@ test: venv node
 
 lint: venv
 	$(VENV)/bin/ruff check .
+
+# --- Operations: production's processes end to end (scripts/prod_check.py, README "In production").
+# Its own database (dropped and created anew) and Redis database 14, unless told otherwise.
+prod-check: export PROD_CHECK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pigment_prodcheck
+prod-check: export PROD_CHECK_REDIS_URL ?= redis://127.0.0.1:6379/14
+prod-check: venv node
+	bash scripts/services.sh
+	$(PY) scripts/prod_check.py
 
 clean:
 	rm -rf $(VENV) node_modules var db.sqlite3*
