@@ -277,7 +277,11 @@ def main() -> None:
         handed = [json.loads(line) for line in (WORK / "sms.jsonl").read_text().splitlines()]
         say(f"the worker sent the reminder (SMS provider got {len(handed)} message)")
         wait_for("beat's heartbeat", lambda: manage("status", check=False).returncode == 0, 60, processes)
-        say("manage.py status: OK")
+        report = json.loads(manage("status", "--json").stdout)
+        if not [w for w in report["workers"] if w["alive"]]:
+            fail(f"manage.py status sees no live worker: {report}")
+        say(f"manage.py status: OK (beat ticked {report['beat']['age_seconds']} s ago, "
+            f"{len(report['workers'])} worker(s) seen)")
     finally:
         codes = processes.stop()
     say(f"stopped with SIGTERM: exit codes {codes}")
