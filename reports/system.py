@@ -4,7 +4,7 @@ report as `manage.py status`. Managers see the outbox of their clinics; superuse
 from django.shortcuts import render
 
 from clinic.access import staff_clinics
-from clinic.system_status import BEAT_SILENT_AFTER, DUE_WAIT_LIMIT, collect
+from clinic.system_status import BEAT_SILENT_AFTER, DUE_WAIT_LIMIT, collect, human
 from reports.views import managers_only
 
 
@@ -13,5 +13,5 @@ def system(request):
     clinics = None if request.user.is_superuser else staff_clinics(request.user)
     return render(request, "reports/system.html", {
         "status": collect(clinics=clinics),
-        "beat_limit": BEAT_SILENT_AFTER, "due_limit": DUE_WAIT_LIMIT,
+        "beat_limit": human(BEAT_SILENT_AFTER), "due_limit": human(DUE_WAIT_LIMIT),
     })
