@@ -291,6 +291,7 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        **LOGGING.get("loggers", {}),  # levels other blocks set for their libraries stay
         # pigment.request logs every request (clinic.logs); these would say it twice.
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
