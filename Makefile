@@ -6,12 +6,13 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help venv node run test lint clean
+.PHONY: help venv node run test lint clean prod-check
 
 help:
 	@echo "make run    - migrate, seed the demo and start web server, Celery worker and beat"
 	@echo "make test   - lint, migration check, collectstatic and the test suite (as CI)"
 	@echo "make lint   - ruff"
+	@echo "make prod-check - run deploy/Procfile's processes (DEBUG off, PostgreSQL, Redis) end to end"
 	@echo "make clean  - remove .venv, node_modules, var/ and the SQLite database"
 
 venv: $(VENV)/.installed
@@ -23,6 +24,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 		rm -rf $(VENV); "$$(bash scripts/python.sh)" -m venv $(VENV); \
 	fi
 	$(PY) -m pip install -q -r requirements-dev.txt
+	# A development checkout: manage.py runs with DEBUG on (production sets its own variables).
+	test -f .env || printf 'DEBUG=true\n' > .env
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -52,7 +55,7 @@ test: venv node
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check --tag staticfiles --fail-level WARNING
 	# Production settings (DEBUG unset, a random key, real mail and SMS) pass the deploy check.
-	env -u DEBUG SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	env -u DEBUG ENV_FILE= SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 		ALLOWED_HOSTS=pigment.example.com EMAIL_HOST=smtp.example.com \
 		SMS_BACKEND=aftercare.sms.TwilioBackend TWILIO_ACCOUNT_SID=AC0 TWILIO_AUTH_TOKEN=t \
 		TWILIO_FROM_NUMBER=+15550100 $(PY) manage.py check --deploy --fail-level WARNING
@@ -64,6 +67,14 @@ test: venv node
 
 lint: venv
 	$(VENV)/bin/ruff check .
+
+# --- Operations: production's processes end to end (scripts/prod_check.py, README "In production").
+# Its own database (dropped and created anew) and Redis database 14, unless told otherwise.
+prod-check: export PROD_CHECK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pigment_prodcheck
+prod-check: export PROD_CHECK_REDIS_URL ?= redis://127.0.0.1:6379/14
+prod-check: venv node
+	bash scripts/services.sh
+	$(PY) scripts/prod_check.py
 
 clean:
 	rm -rf $(VENV) node_modules var db.sqlite3*

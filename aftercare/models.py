@@ -260,3 +260,21 @@ class Reminder(models.Model):
     @property
     def can_resend(self) -> bool:
         return self.status == ReminderStatus.FAILED
+
+
+class Heartbeat(models.Model):
+    """The last sign of life of a Celery process: "beat" (one per installation) or
+    "worker:<hostname>". Written every 30 seconds by clinic.heartbeat; read by
+    `manage.py status` and the System page. No clinical data."""
+
+    name = models.CharField(max_length=200, unique=True)
+    hostname = models.CharField(max_length=200)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} seen {self.seen_at:%Y-%m-%d %H:%M:%S}"

@@ -9,3 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
 app = Celery("clinic")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Each worker writes a heartbeat (clinic.heartbeat; `manage.py status` reads it).
+from clinic.heartbeat import WorkerHeartbeat  # noqa: E402
+
+app.steps["worker"].add(WorkerHeartbeat)

@@ -16,6 +16,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
+# A development checkout's .env (written by `make venv`: DEBUG=true) fills in what the
+# environment does not set; ENV_FILE="" reads none (production, and tests of production).
+_env_file = env.str("ENV_FILE", default=str(BASE_DIR / ".env"))
+if _env_file and Path(_env_file).is_file():
+    environ.Env.read_env(_env_file)
 
 # --- Production defaults: DEBUG is off unless set; the development key only with DEBUG on ---
 DEBUG = env.bool("DEBUG", default=False)
@@ -343,3 +348,55 @@ if REDIS_URL:
             "KEY_PREFIX": "pigment-cache",
         }
     }
+
+# --- Operations (docs/operations.md): health, heartbeats, backups, object storage, logs -----
+# The load balancer probes /health/ over plain HTTP: never redirect it to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+# Beat writes its heartbeat from its own scheduler; workers from a bootstep (clinic.heartbeat).
+CELERY_BEAT_SCHEDULER = "clinic.heartbeat:HeartbeatScheduler"
+# Celery logs through LOGGING below (one JSON line per event in production), not its own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# `manage.py backup` encrypts its archive (gpg, AES-256) when this is set.
+BACKUP_PASSPHRASE = env.str("BACKUP_PASSPHRASE", default="")
+# Clinical photos: the filesystem (MEDIA_ROOT) by default; MEDIA_STORAGE=s3 puts them in an
+# S3-compatible bucket, private and encrypted at rest, still served only by Pigment's views.
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="filesystem")
+if MEDIA_STORAGE == "s3":
+    from clinic.object_storage import s3_storage
+
+    STORAGES["default"] = s3_storage(
+        bucket=env.str("AWS_STORAGE_BUCKET_NAME"),
+        endpoint_url=env.str("AWS_S3_ENDPOINT_URL", default=""),
+        region=env.str("AWS_S3_REGION_NAME", default=""),
+        access_key=env.str("AWS_ACCESS_KEY_ID", default=""),
+        secret_key=env.str("AWS_SECRET_ACCESS_KEY", default=""),
+        location=env.str("AWS_LOCATION", default=""),
+        encryption=env.str("AWS_S3_SERVER_SIDE_ENCRYPTION", default="AES256"),
+    )
+elif MEDIA_STORAGE == "filesystem":
+    STORAGES["default"]["OPTIONS"] = {"file_permissions_mode": 0o640, "directory_permissions_mode": 0o750}
+else:
+    raise ImproperlyConfigured("MEDIA_STORAGE is 'filesystem' (the default) or 's3'.")
+# One JSON line per event in production; readable lines in development (replaces LOGGING above).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {"()": "clinic.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "filters": {"request_id": {"()": "clinic.logs.RequestIdFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        **LOGGING.get("loggers", {}),  # levels other blocks set for their libraries stay
+        # pigment.request logs every request (clinic.logs); these would say it twice.
+        "django.server": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},
+    },
+}
+MIDDLEWARE[:0] = ["clinic.logs.RequestLogMiddleware", "clinic.health.HealthCheckMiddleware"]
+# --- end of Operations -------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from clinic import views
+from clinic import health, views
 from clinic.forms_auth import SignInForm
 from clinic.idle_views import idle_ping
 
@@ -23,4 +23,5 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
+    path("health/", health.health, name="health"),  # no session, no data (clinic.health)
 ]

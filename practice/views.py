@@ -267,7 +267,7 @@ def photo(request: HttpRequest, photo_id: int, variant: str = "full") -> FileRes
     item = records.get_photo_for(request.user, photo_id)
     _require_clinical(request.user)
     try:
-        handle = open(photos.path_of(item, variant), "rb")  # FileResponse closes it
+        handle = photos.open_photo(item, variant)  # FileResponse closes it
     except (OSError, ValueError):
         raise Http404("The photo file is missing.") from None
     size = "full size" if variant == "full" else "thumbnail"

@@ -3,10 +3,11 @@
 
 from django.urls import path
 
-from reports import views
+from reports import system, views
 
 app_name = "reports"
 urlpatterns = [
+    path("system/", system.system, name="system"),
     path("access/", views.access_index, name="access"),
     path("access/csv/", views.access_index, {"as_csv": True}, name="access_csv"),
     path("access/clients/<int:client_id>/", views.access_client, name="access_client"),

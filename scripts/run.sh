@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make run`: prepares the development database and starts the web server, the Celery worker
-# and Celery beat. Ctrl-C (or SIGTERM) stops all three, with their children.
+# and Celery beat. Ctrl-C, SIGTERM or SIGHUP stops all three, with their children.
 # No DATABASE_URL/REDIS_URL needed: SQLite in db.sqlite3 and a filesystem broker under var/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +41,7 @@ stop_all() {
 }
 trap 'exit 130' INT
 trap 'exit 143' TERM
+trap 'exit 129' HUP  # a closed terminal: stop everything as Ctrl-C does
 trap stop_all EXIT
 
 # Job control puts each process in its own process group (group id = its pid), so one

@@ -25,6 +25,7 @@ compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgres
 command -v pg_isready >/dev/null || missing+=(postgresql-client)
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v redis-cli >/dev/null || missing+=(redis-tools)
+command -v gpg >/dev/null || missing+=(gnupg)  # encrypted backups (manage.py backup)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "services.sh: installing ${missing[*]}..."
     apt-get update -qq

@@ -7,8 +7,9 @@
 - Re-encoded: the image is turned upright from its EXIF orientation, then saved as a new
   JPEG without any metadata (EXIF, GPS, maker notes, comments). The colour profile is kept,
   because a shade judged on a photo must look like the shade on the scalp.
-- Stored under settings.MEDIA_ROOT/clinical/<clinic id>/ with random names (no client name
-  in a path), never under a public URL; practice:photo serves them after an access check.
+- Stored in the default storage (MEDIA_ROOT, or a private S3 bucket) as
+  clinical/<clinic id>/<random>.jpg (no client name in a name), never under a public URL;
+  practice:photo serves them after an access check.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ import io
 import os
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from clinic.history import save_by
@@ -116,35 +119,49 @@ def _jpeg(image: Image.Image, *, quality: int, icc_profile: bytes | None) -> byt
 
 
 # --------------------------------------------------------------------------- storage
+# Files go through Django's default storage: MEDIA_ROOT on the filesystem (the default) or a
+# private, encrypted S3 bucket (MEDIA_STORAGE=s3); either way only practice:photo serves them.
 
 
 def media_root() -> Path:
     return Path(settings.MEDIA_ROOT).resolve()
 
 
-def path_of(photo: SessionPhoto, variant: str = "full") -> Path:
-    """The file of a stored photo; refuses any path that would leave MEDIA_ROOT."""
+def name_of(photo: SessionPhoto, variant: str = "full") -> str:
+    """The storage name of a stored photo; refuses any name that would leave the store."""
     if variant not in VARIANTS:
         raise ValueError(f"Unknown photo variant {variant!r}.")
-    relative = photo.thumbnail_path if variant == "thumb" else photo.image_path
+    name = photo.thumbnail_path if variant == "thumb" else photo.image_path
+    parts = PurePosixPath(name).parts
+    if not name or name.startswith(("/", "\\")) or ".." in parts or "\\" in name:
+        raise ValueError("A photo path must stay inside the media store.")
+    return name
+
+
+def path_of(photo: SessionPhoto, variant: str = "full") -> Path:
+    """The file of a stored photo on the filesystem storage; refuses any path that would
+    leave MEDIA_ROOT."""
     root = media_root()
-    path = (root / relative).resolve()
+    path = (root / name_of(photo, variant)).resolve()
     if not path.is_relative_to(root):
         raise ValueError("A photo path must stay inside MEDIA_ROOT.")
     return path
 
 
-def _write(relative: str, content: bytes, written: list[Path]) -> None:
-    path = media_root() / relative
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
-    with open(path, "xb") as handle:  # x: never replace an existing file
-        written.append(path)
-        handle.write(content)
-    os.chmod(path, 0o640)
+def open_photo(photo: SessionPhoto, variant: str = "full"):
+    """The stored file, open for reading (the caller closes it)."""
+    return default_storage.open(name_of(photo, variant), "rb")
+
+
+def _write(name: str, content: bytes, written: list[str]) -> None:
+    saved = default_storage.save(name, ContentFile(content))
+    written.append(saved)
+    if saved != name:  # never replace an existing file, never store under another name
+        raise RuntimeError(f"A photo named {name} already exists.")
 
 
 def store(
-    *, session, by, prepared: PreparedPhoto, kind: str, caption: str, written: list[Path]
+    *, session, by, prepared: PreparedPhoto, kind: str, caption: str, written: list[str]
 ) -> SessionPhoto:
     """Write the files and the SessionPhoto row. Call inside the caller's transaction; the
     caller removes the `written` files with discard() if the transaction fails."""
@@ -161,6 +178,6 @@ def store(
     return photo
 
 
-def discard(paths: list[Path]) -> None:
-    for path in paths:
-        path.unlink(missing_ok=True)
+def discard(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -285,7 +284,7 @@ def save_session_log(
     `hairline`: a new design version. `sign_off_version`: the client signs off that version.
     `new_photos`: (prepared photo, kind, caption) triples from photos.prepare().
     Returns the record (None when `log` is None and no record exists)."""
-    written: list[Path] = []
+    written: list[str] = []  # storage names
     try:
         with transaction.atomic():
             session = _lock_session(session)

@@ -34,7 +34,7 @@ def manage(*args, unset=(), **env_vars):
     env = {k: v for k, v in os.environ.items()
            if k not in {"DEBUG", "SECRET_KEY", "EMAIL_HOST", "SMS_BACKEND", *unset}
            and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}  # set by the browser tests' conftest
-    env.update(DJANGO_SETTINGS_MODULE="clinic.settings", **env_vars)
+    env.update(DJANGO_SETTINGS_MODULE="clinic.settings", ENV_FILE="", **env_vars)
     if args[0] == "shell":
         args = (*args, "--no-imports")
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
