@@ -445,9 +445,15 @@ class WorkingHours(models.Model):
         ordering = ["clinic", "user", "weekday", "starts"]
         verbose_name_plural = "working hours"
         constraints = [
-            models.CheckConstraint(condition=Q(ends__gt=models.F("starts")), name="work_starts_before_ends"),
-            models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="work_weekday_0_to_6"),
-            models.UniqueConstraint(fields=["user", "clinic", "weekday", "starts"], name="one_work_span_per_start"),
+            models.CheckConstraint(
+                condition=Q(ends__gt=models.F("starts")), name="work_starts_before_ends"
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="work_weekday_0_to_6"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "clinic", "weekday", "starts"], name="one_work_span_per_start"
+            ),
         ]
         indexes = [models.Index(fields=["clinic", "user"], name="workinghours_clinic_user_idx")]
 
@@ -486,7 +492,9 @@ class TimeOff(models.Model):
         ordering = ["starts_at"]
         verbose_name_plural = "time off"
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="time_off_starts_before_ends"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="time_off_starts_before_ends"
+            ),
         ]
         indexes = [models.Index(fields=["user", "status", "ends_at"], name="timeoff_user_status_end_idx")]
 

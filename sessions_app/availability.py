@@ -105,7 +105,9 @@ class Rota:
 
     # ------------------------------------------------------------------ refusals
 
-    def unavailable(self, practitioner, starts_at: dt.datetime, ends_at: dt.datetime) -> Unavailable | None:
+    def unavailable(
+        self, practitioner, starts_at: dt.datetime, ends_at: dt.datetime
+    ) -> Unavailable | None:
         """Why [starts_at, ends_at) cannot be booked with the practitioner here, or None."""
         tz = self.clinic.tz
         day = starts_at.astimezone(tz).date()
@@ -146,7 +148,9 @@ class Rota:
         after = after.astimezone(self.clinic.tz)
         day = max(after.date(), self.first)
         while day <= self.last and len(found) < count:
-            spans = [(max(s, after), e) for s, e in self.bookable(user_id, day) if e - max(s, after) >= length]
+            spans = [
+                (max(s, after), e) for s, e in self.bookable(user_id, day) if e - max(s, after) >= length
+            ]
             if spans:
                 found.append((day, spans))
             day += dt.timedelta(days=1)
@@ -185,7 +189,9 @@ def load_rota(clinic: Clinic, user_ids, first: dt.date, last: dt.date) -> Rota:
     return rota
 
 
-def unavailable(clinic: Clinic, practitioner, starts_at: dt.datetime, ends_at: dt.datetime) -> Unavailable | None:
+def unavailable(
+    clinic: Clinic, practitioner, starts_at: dt.datetime, ends_at: dt.datetime
+) -> Unavailable | None:
     """The booking service's question: why this span cannot be booked, with the next times
     the practitioner works at the clinic in the message."""
     day = starts_at.astimezone(clinic.tz).date()
