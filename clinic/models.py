@@ -458,7 +458,8 @@ class WorkingHours(models.Model):
         indexes = [models.Index(fields=["clinic", "user"], name="workinghours_clinic_user_idx")]
 
     def __str__(self) -> str:
-        return f"{self.user} at {self.clinic}: {self.get_weekday_display()} {self.starts:%H:%M}-{self.ends:%H:%M}"
+        span = f"{self.starts:%H:%M}-{self.ends:%H:%M}"
+        return f"{self.user} at {self.clinic}: {self.get_weekday_display()} {span}"
 
 
 class TimeOffStatus(models.TextChoices):

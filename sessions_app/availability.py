@@ -136,9 +136,9 @@ class Rota:
             f"{name} works at {where} {today} on {day:%A}s" if spans
             else f"{name} does not work at {where} on {day:%A}s"
         )
+        next_times = self.next_times_text(practitioner, starts_at, ends_at - starts_at)
         return Unavailable("practitioner_unavailable", (
-            f"{said}. {self.next_times_text(practitioner, starts_at, ends_at - starts_at)} A manager may book outside "
-            "working hours with a written reason."
+            f"{said}. {next_times} A manager may book outside working hours with a written reason."
         ), overridable=True)
 
     def next_days(self, user_id: int, after: dt.datetime, length: dt.timedelta, count: int = 3):
