@@ -197,3 +197,42 @@ def unavailable(
     day = starts_at.astimezone(clinic.tz).date()
     rota = load_rota(clinic, [practitioner.pk], day, day + dt.timedelta(days=LOOK_AHEAD_DAYS))
     return rota.unavailable(practitioner, starts_at, ends_at)
+
+
+@dataclass(frozen=True)
+class PatternRow:
+    """One practitioner's week at a clinic for the rota page: spans per open weekday."""
+
+    practitioner: object
+    own_hours: bool  # False: they work the opening hours (nothing entered)
+    days: list[tuple[int, list[tuple[dt.time, dt.time]]]]
+
+
+def weekly_pattern(clinic: Clinic, practitioners) -> list[PatternRow]:
+    """The rota page's grid in one query (opening hours prefetched): for each practitioner
+    and each weekday the clinic opens, the spans they work there."""
+    practitioners = list(practitioners)
+    hours: dict[int, dict[int, list]] = {}
+    for row in WorkingHours.objects.filter(clinic=clinic, user__in=practitioners).order_by("starts"):
+        hours.setdefault(row.user_id, {}).setdefault(row.weekday, []).append((row.starts, row.ends))
+    opening = sorted(clinic.opening_hours.all(), key=lambda h: h.weekday)
+    return [
+        PatternRow(p, p.pk in hours, [
+            (h.weekday, hours[p.pk].get(h.weekday, []) if p.pk in hours else [(h.opens, h.closes)])
+            for h in opening
+        ])
+        for p in practitioners
+    ]
+
+
+def time_off_span(
+    tz, first_day: dt.date, last_day: dt.date, from_time: dt.time | None = None,
+    to_time: dt.time | None = None,
+) -> tuple[dt.datetime, dt.datetime]:
+    """Instants of time off given on a clinic's calendar: whole days (local midnight to
+    midnight, 23 or 25 hours across a clock change) unless times are given."""
+    starts = at_local(first_day, from_time or dt.time.min, tz)
+    ends = at_local(last_day, to_time, tz) if to_time else at_local(
+        last_day + dt.timedelta(days=1), dt.time.min, tz
+    )
+    return starts, ends
