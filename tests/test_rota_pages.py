@@ -238,7 +238,9 @@ def test_time_off_over_booked_sessions_lists_them_first(boss, clinic, practition
     assert 'value="2026-03-20"' in html and 'value="Sick"' in html  # what was typed is kept
 
 
-def test_time_off_cancels_the_listed_sessions_without_forfeit(boss, clinic, practitioner, booked_with_deposit):
+def test_time_off_cancels_the_listed_sessions_without_forfeit(
+    boss, clinic, practitioner, booked_with_deposit
+):
     boss.post(reverse("rota:time_off", args=[clinic.pk]), {
         "practitioner": practitioner.pk, "first_day": "2026-03-20", "reason": "Sick", "cancel_affected": "on",
     })
