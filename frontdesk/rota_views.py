@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from clinic.access import current_clinic, get_clinic_for, staff_required
 from clinic.clinic_time import day_label_long, local_date
@@ -97,6 +98,9 @@ def cell(request: HttpRequest, clinic_id: int, user_id: int, weekday: int) -> Ht
                     name = practitioner.get_full_name()
                     messages.success(request, f"{name}'s {context['day_name']}s saved.")
                     return redirect("rota:week", clinic_id=clinic.pk)
+                if not context["own_hours"]:  # the whole row changed from "opening hours"
+                    messages.success(request, f"{practitioner.get_full_name()} now has own working hours.")
+                    return HttpResponseClientRefresh()
                 return render(request, "frontdesk/rota/_cell.html",
                               {**_cell_context(clinic, practitioner, weekday), "saved": True})
         return render(request, "frontdesk/rota/_cell_form.html" if request.htmx else full,

@@ -76,8 +76,9 @@ def clean_spans(clinic: Clinic, weekday: int, spans) -> list[tuple[dt.time, dt.t
 
 def set_working_hours(*, user, clinic: Clinic, hours: dict, by) -> None:
     """Replace the practitioner's spans on the weekdays given (an empty list: off that day).
-    Days not given keep their spans. Removing every span is refused: without any, the
-    practitioner would silently work all opening hours again (use_opening_hours says so)."""
+    Days not given keep their spans (the opening hours, the first time hours are entered).
+    Removing every span is refused: without any, the practitioner would silently work all
+    opening hours again (use_opening_hours says so)."""
     with transaction.atomic():
         clinic = Clinic.objects.select_for_update().prefetch_related("opening_hours").get(pk=clinic.pk)
         _require_manager(by, clinic, "change working hours")
@@ -90,6 +91,11 @@ def set_working_hours(*, user, clinic: Clinic, hours: dict, by) -> None:
         for row in rows.filter(weekday__in=cleaned):
             row._history_user = by
             row.delete()
+        if not had_rows:
+            # The first hours entered: the other days keep the opening hours they were
+            # worked on, so changing one day changes only that day.
+            for opening in clinic.opening_hours.all():
+                cleaned.setdefault(opening.weekday, [(opening.opens, opening.closes)])
         for day, spans in cleaned.items():
             for starts, ends in spans:
                 _save(WorkingHours(user=user, clinic=clinic, weekday=day, starts=starts, ends=ends), by)

@@ -149,11 +149,17 @@ def test_a_cell_is_edited_in_place_with_htmx_into_a_split_day(boss, clinic, prac
     assert "<html" not in form and 'name="starts_1"' in form
     response = boss.post(url, {"starts_1": "09:00", "ends_1": "13:00", "starts_2": "14:00",
                                "ends_2": "18:00"}, HTTP_HX_REQUEST="true")
+    assert response["HX-Refresh"] == "true"  # the first own hours: the whole row is redrawn
+    monday = WorkingHours.objects.filter(user=practitioner, clinic=clinic, weekday=0)
+    assert list(monday.values_list("starts", "ends")) == [(T(9), T(13)), (T(14), T(18))]
+    # The other open days keep the opening hours they were worked on.
+    assert WorkingHours.objects.filter(user=practitioner, weekday=2).get().ends == T(18)
+    assert WorkingHours.history.filter(history_user=manager).count() == 7  # R16
+    response = boss.post(reverse("rota:cell", args=[clinic.pk, practitioner.pk, 4]), {},
+                         HTTP_HX_REQUEST="true")  # Fridays off
     html = response.content.decode()
-    assert "09:00–13:00" in html and "14:00–18:00" in html and "Saved" in html
-    spans = list(WorkingHours.objects.filter(user=practitioner, clinic=clinic).values_list("starts", "ends"))
-    assert spans == [(T(9), T(13)), (T(14), T(18))]
-    assert WorkingHours.history.filter(history_user=manager).count() == 2  # R16
+    assert "Off" in html and "Saved" in html and "<html" not in html
+    assert not WorkingHours.objects.filter(user=practitioner, weekday=4).exists()
 
 
 def test_hours_outside_the_opening_hours_are_refused_and_kept(boss, clinic, practitioner):
