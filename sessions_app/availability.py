@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from clinic.clinic_time import at_local, day_label, day_span
@@ -173,8 +174,11 @@ class Rota:
 
 
 def load_rota(clinic: Clinic, user_ids, first: dt.date, last: dt.date) -> Rota:
-    """Everything about `user_ids` at `clinic` on local days first..last: three queries."""
+    """Everything about `user_ids` at `clinic` on local days first..last: three queries
+    (four when the clinic's opening hours were not prefetched)."""
     user_ids = list(user_ids)
+    if "opening_hours" not in getattr(clinic, "_prefetched_objects_cache", {}):
+        prefetch_related_objects([clinic], "opening_hours")  # callers usually did already
     rota = Rota(clinic=clinic, first=first, last=last)
     for row in WorkingHours.objects.filter(clinic=clinic, user_id__in=user_ids).order_by("starts"):
         rota.hours.setdefault(row.user_id, {}).setdefault(row.weekday, []).append((row.starts, row.ends))
