@@ -14,5 +14,6 @@ urlpatterns = [
     path("<int:clinic_id>/time-off/", views.time_off, name="time_off"),
     path("<int:clinic_id>/time-off/<int:time_off_id>/", views.time_off_review, name="time_off_review"),
     path("<int:clinic_id>/closures/", views.closures, name="closures"),
+    path("<int:clinic_id>/sessions/<int:session_id>/move/", views.move_affected, name="move_affected"),
     path("<int:clinic_id>/closures/<int:closure_id>/remove/", views.closure_remove, name="closure_remove"),
 ]

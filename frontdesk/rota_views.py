@@ -18,11 +18,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from clinic.access import current_clinic, get_clinic_for, staff_required
-from clinic.clinic_time import day_label_long, local_date
+from clinic.access import current_clinic, get_clinic_for, get_session_for, staff_required
+from clinic.clinic_time import at_local, day_label_long, day_span, local_date
 from clinic.models import Clinic, ClosureDay, Role, TimeOff, TimeOffStatus
+from clinic.redirects import next_url
 from frontdesk.rota_forms import ApproveForm, ClosureForm, DayHoursForm, TimeOffForm
-from sessions_app import availability, rota
+from sessions_app import availability, booking, rota
 from sessions_app.booking import BookingRefused
 from sessions_app.calendar import practitioners_at
 
@@ -139,21 +140,29 @@ def _clinic_time_off(clinic: Clinic, time_off_id) -> TimeOff:
 def time_off(request: HttpRequest, clinic_id: int) -> HttpResponse:
     """Requests waiting for a decision, time off to come, and a form to enter some."""
     clinic = _clinic(request, clinic_id)
-    data = request.POST if request.method == "POST" else None
-    form = TimeOffForm(data, clinic=clinic, initial=request.GET.dict())
+    # Back from moving a listed session, the typed values come in the query: list again.
+    data = request.POST if request.method == "POST" else (request.GET if "first_day" in request.GET else None)
+    form = TimeOffForm(data, clinic=clinic)
     affected = []
     if data is not None and form.is_valid():
         c = form.cleaned_data
+        span = (c["starts_at"], c["ends_at"])
         try:
-            rota.add_time_off(user=c["practitioner"], starts_at=c["starts_at"], ends_at=c["ends_at"],
-                              reason=c["reason"], by=request.user, cancel_affected=c["cancel_affected"])
+            if request.method != "POST":
+                rota.check_clear(rota.sessions_in_time_off(c["practitioner"], *span), what="this time off")
+            else:
+                rota.add_time_off(user=c["practitioner"], starts_at=span[0], ends_at=span[1],
+                                  reason=c["reason"], by=request.user, cancel_affected=c["cancel_affected"])
         except BookingRefused as refusal:
             form.add_error(None, refusal.message)
             if refusal.code == "sessions_affected":
-                affected = rota.sessions_in_time_off(c["practitioner"], c["starts_at"], c["ends_at"])
+                affected = rota.with_options(
+                    rota.sessions_in_time_off(c["practitioner"], *span), clinic, avoid=span
+                )
         else:
-            messages.success(request, f"Time off entered for {c['practitioner'].get_full_name()}.")
-            return redirect("rota:time_off", clinic_id=clinic.pk)
+            if request.method == "POST":
+                messages.success(request, f"Time off entered for {c['practitioner'].get_full_name()}.")
+                return redirect("rota:time_off", clinic_id=clinic.pk)
     back = _back_url(request, "rota:time_off", clinic, form)
     return render(request, "frontdesk/rota/time_off.html", {
         "clinic": clinic, "form": form, "affected": affected, "back": back,
@@ -195,8 +204,10 @@ def time_off_review(request: HttpRequest, clinic_id: int, time_off_id: int) -> H
             return redirect("rota:time_off", clinic_id=clinic.pk)
     return render(request, "frontdesk/rota/time_off_review.html", {
         "clinic": clinic, "off": off, "form": form, "back": request.get_full_path(),
-        "affected": rota.sessions_in_time_off(off.user, off.starts_at, off.ends_at)
-        if off.status in (TimeOffStatus.REQUESTED, TimeOffStatus.APPROVED) else [],
+        "affected": rota.with_options(
+            rota.sessions_in_time_off(off.user, off.starts_at, off.ends_at), clinic,
+            avoid=(off.starts_at, off.ends_at),
+        ) if off.status in (TimeOffStatus.REQUESTED, TimeOffStatus.APPROVED) else [],
     })
 
 
@@ -221,21 +232,28 @@ def closures(request: HttpRequest, clinic_id: int) -> HttpResponse:
     except ValueError:
         year = today.year
     year = min(max(year, today.year - 1), today.year + 5)
-    data = request.POST if request.method == "POST" else None
-    form = ClosureForm(data, initial=request.GET.dict())
+    data = request.POST if request.method == "POST" else (request.GET if "date" in request.GET else None)
+    form = ClosureForm(data)
     affected = []
     if data is not None and form.is_valid():
         c = form.cleaned_data
         try:
-            rota.add_closure(clinic=clinic, date=c["date"], reason=c["reason"], by=request.user,
-                             cancel_affected=c["cancel_affected"])
+            if request.method != "POST":
+                rota.check_clear(rota.sessions_on_closure(clinic, c["date"]), what="the closure")
+            else:
+                rota.add_closure(clinic=clinic, date=c["date"], reason=c["reason"], by=request.user,
+                                 cancel_affected=c["cancel_affected"])
         except BookingRefused as refusal:
             form.add_error(None, refusal.message)
             if refusal.code == "sessions_affected":
-                affected = rota.sessions_on_closure(clinic, c["date"])
+                affected = rota.with_options(
+                    rota.sessions_on_closure(clinic, c["date"]), clinic,
+                    avoid=day_span(c["date"], c["date"], clinic.tz), closure=True,
+                )
         else:
-            messages.success(request, f"{clinic.name} is closed on {day_label_long(c['date'])}.")
-            return redirect(f"{reverse('rota:closures', args=[clinic.pk])}?year={c['date'].year}")
+            if request.method == "POST":
+                messages.success(request, f"{clinic.name} is closed on {day_label_long(c['date'])}.")
+                return redirect(f"{reverse('rota:closures', args=[clinic.pk])}?year={c['date'].year}")
     rows = list(ClosureDay.objects.filter(clinic=clinic, date__year=year))
     return render(request, "frontdesk/rota/closures.html", {
         "clinic": clinic, "form": form, "affected": affected, "year": year, "closures": rows,
@@ -254,3 +272,44 @@ def closure_remove(request: HttpRequest, clinic_id: int, closure_id: int) -> Htt
     rota.remove_closure(closure=closure, by=request.user)
     messages.success(request, f"{clinic.name} opens again on {day_label_long(closure.date)}.")
     return redirect(f"{reverse('rota:closures', args=[clinic.pk])}?year={closure.date.year}")
+
+
+@require_POST
+@manager_required
+def move_affected(request: HttpRequest, clinic_id: int, session_id: int) -> HttpResponse:
+    """Move a listed session to one of the offered times, through the booking service (which
+    checks every rule again); back to the list either way."""
+    clinic = _clinic(request, clinic_id)
+    session = get_session_for(request.user, session_id)
+    if session.clinic_id != clinic.pk:
+        raise Http404("No such session here.")
+    back = next_url(request, reverse("rota:week", args=[clinic.pk]))
+    practitioner = practitioners_at(clinic).filter(pk=_int(request.POST.get("practitioner"))).first()
+    try:
+        wall = dt.datetime.fromisoformat(request.POST.get("starts_at", ""))
+    except ValueError:
+        wall = None
+    if practitioner is None or wall is None or wall.tzinfo is not None:
+        messages.error(request, "Choose one of the times offered.")
+        return redirect(back)
+    try:
+        moved = booking.reschedule_session(
+            session=session, starts_at=at_local(wall.date(), wall.time(), clinic.tz), by=request.user,
+            practitioner=practitioner,
+        )
+    except BookingRefused as refusal:
+        messages.error(request, f"Not moved: {refusal.message}")
+    else:
+        local = moved.starts_at.astimezone(clinic.tz)
+        messages.success(request, (
+            f"{moved.client.full_name}'s session moved to {day_label_long(local.date())} at "
+            f"{local:%H:%M} with {practitioner.get_full_name()}."
+        ))
+    return redirect(back)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

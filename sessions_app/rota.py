@@ -27,7 +27,9 @@ from clinic.models import (
     staff_role,
 )
 from sessions_app import booking
+from sessions_app.availability import load_rota
 from sessions_app.booking import BookingRefused
+from sessions_app.calendar import practitioners_at
 from sessions_app.models import TreatmentSession
 
 MAX_TIME_OFF = dt.timedelta(days=366)
@@ -120,9 +122,21 @@ def use_opening_hours(*, user, clinic: Clinic, by) -> None:
 
 
 @dataclass(frozen=True)
+class MoveOption:
+    starts_at: dt.datetime  # in the clinic's zone
+    ends_at: dt.datetime
+    practitioner: object
+
+    @property
+    def key(self) -> str:
+        return f"{self.starts_at:%Y-%m-%dT%H:%M}"
+
+
+@dataclass(frozen=True)
 class Affected:
     session: TreatmentSession
     deposit_outcome: str  # what cancelling it with the clinic as the cause does to the deposit
+    options: tuple[MoveOption, ...] = ()  # times to move it to (see move_options)
 
 
 def _listed(sessions) -> list[Affected]:
@@ -130,6 +144,68 @@ def _listed(sessions) -> list[Affected]:
         Affected(s, booking.cancellation_outcome(s, clinic_initiated=True).message)
         for s in sessions
     ]
+
+
+def with_options(
+    affected: list[Affected], clinic: Clinic, *, avoid: tuple[dt.datetime, dt.datetime],
+    closure: bool = False,
+):
+    """The affected sessions of `clinic` with times to move each to (others are left as they
+    are: their own clinic's managers move them). `avoid` holds for the session's practitioner
+    (time off) or for everyone (`closure`)."""
+    return [
+        Affected(a.session, a.deposit_outcome,
+                 tuple(move_options(a.session, avoid=avoid, closure=closure)))
+        if a.session.clinic_id == clinic.pk else a
+        for a in affected
+    ]
+
+
+def move_options(
+    session: TreatmentSession, *, avoid: tuple[dt.datetime, dt.datetime], closure: bool = False,
+    per_practitioner: int = 2,
+    practitioners: int = 3, days: int = 14, grid: dt.timedelta = dt.timedelta(minutes=30),
+) -> list[MoveOption]:
+    """Times to offer for moving a session out of time off or a closure still being entered
+    (`avoid`): its practitioner's first, then colleagues', each inside their working hours
+    and clear of their and the client's sessions. A pick is still checked by the booking
+    service (spacing, chairs) when it is made. A constant number of queries."""
+    clinic = session.clinic
+    length = session.ends_at - session.starts_at
+    first = max(session.starts_at, timezone.now()).astimezone(clinic.tz).date()
+    last = first + dt.timedelta(days=days)
+    people = sorted(practitioners_at(clinic), key=lambda p: p.pk != session.practitioner_id)[:practitioners]
+    rota = load_rota(clinic, [p.pk for p in people], first, last)
+    start, end = day_span(first, last, clinic.tz)
+    busy = list(
+        TreatmentSession.objects.live().exclude(pk=session.pk)
+        .filter(Q(practitioner__in=people) | Q(client_id=session.client_id))
+        .filter(starts_at__lt=end, ends_at__gt=start)
+        .values_list("practitioner_id", "client_id", "starts_at", "ends_at")
+    )
+    now = timezone.now()
+    options = []
+    for person in people:
+        found = 0
+        day = first
+        while day <= last and found < per_practitioner:
+            for span_start, span_end in rota.bookable(person.pk, day):
+                at = span_start
+                while at + length <= span_end and found < per_practitioner:
+                    until = at + length
+                    avoided = closure or person.pk == session.practitioner_id
+                    clash = (avoided and at < avoid[1] and avoid[0] < until) or at <= now or any(
+                        (p == person.pk or c == session.client_id) and s < until and at < e
+                        for p, c, s, e in busy
+                    )
+                    if not clash:
+                        options.append(MoveOption(at, until, person))
+                        found += 1
+                        at = until  # the next option after this one, not 30 minutes later
+                        continue
+                    at += grid
+            day += dt.timedelta(days=1)
+    return options
 
 
 def sessions_in_time_off(user, starts_at: dt.datetime, ends_at: dt.datetime) -> list[Affected]:
@@ -146,6 +222,11 @@ def sessions_on_closure(clinic: Clinic, day: dt.date) -> list[Affected]:
         TreatmentSession.objects.overlapping(start, end)
         .filter(clinic=clinic).select_related("client", "clinic", "plan", "practitioner")
     )
+
+
+def check_clear(affected: list[Affected], *, what: str) -> None:
+    """Refuse (sessions_affected) while any session is listed: the page's question."""
+    _clear(affected, by=None, cancel=False, reason="", what=what)
 
 
 def _clear(affected: list[Affected], *, by, cancel: bool, reason: str, what: str) -> None:

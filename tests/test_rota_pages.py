@@ -53,7 +53,7 @@ def closure(clinic):
 # --------------------------------------------------------------------------- roles
 
 
-def manager_urls(clinic, practitioner, time_off_request, closure):
+def manager_urls(clinic, practitioner, time_off_request, closure, session):
     return [
         ("get", reverse("rota:start")),
         ("get", reverse("rota:week", args=[clinic.pk])),
@@ -63,6 +63,7 @@ def manager_urls(clinic, practitioner, time_off_request, closure):
         ("get", reverse("rota:time_off_review", args=[clinic.pk, time_off_request.pk])),
         ("get", reverse("rota:closures", args=[clinic.pk])),
         ("post", reverse("rota:closure_remove", args=[clinic.pk, closure.pk])),
+        ("post", reverse("rota:move_affected", args=[clinic.pk, session.pk])),
     ]
 
 
@@ -81,7 +82,8 @@ def test_the_rota_pages_are_for_the_clinics_managers(
     }
     if who != "anonymous":
         sign_in(client, users[who])
-    for method, url in manager_urls(clinic, practitioner, time_off_request, closure):
+    session = make_session(make_plan(client_), number=1, starts_at=chicago(3, 20), practitioner=practitioner)
+    for method, url in manager_urls(clinic, practitioner, time_off_request, closure, session):
         response = getattr(client, method)(url)
         status = response.status_code
         if who == "anonymous":
@@ -310,8 +312,11 @@ def test_another_countrys_holidays_are_offered_for_its_clinic(client, other_clin
 def test_a_closure_over_booked_sessions_lists_them_then_cancels_without_forfeit(boss, clinic,
                                                                                booked_with_deposit):
     url = reverse("rota:closures", args=[clinic.pk])
-    html = boss.post(url, {"date": "2026-03-20", "reason": "Burst pipe"}).content.decode()
+    response = boss.post(url, {"date": "2026-03-20", "reason": "Burst pipe"})
+    html = response.content.decode()
     assert "1 booked session is inside the closure" in html and "Dora Deposit" in html
+    options = response.context["affected"][0].options
+    assert options and all(o.starts_at.astimezone(CHICAGO).date() != dt.date(2026, 3, 20) for o in options)
     assert not ClosureDay.objects.exists()
     boss.post(url, {"date": "2026-03-20", "reason": "Burst pipe", "cancel_affected": "on"})
     booked_with_deposit.refresh_from_db()
@@ -325,3 +330,59 @@ def test_a_closure_is_removed_by_a_manager(boss, clinic, closure):
     boss.post(reverse("rota:closure_remove", args=[clinic.pk, closure.pk]))
     assert not ClosureDay.objects.exists()
     assert ClosureDay.history.filter(history_type="-").exists()  # R16
+
+
+def test_listed_sessions_offer_times_to_move_to_and_moving_one_clears_the_way(
+    boss, clinic, practitioner, second_practitioner, booked_with_deposit
+):
+    set_working_hours(practitioner, clinic, {4: [(T(9), T(13))], 0: [(T(9), T(13))]})  # Fri, Mon
+    url = reverse("rota:time_off", args=[clinic.pk])
+    data = {"practitioner": practitioner.pk, "first_day": "2026-03-20", "from_time": "09:00",
+            "to_time": "12:00", "reason": "Dentist"}
+    response = boss.post(url, data)
+    item = response.context["affected"][0]
+    offered = [(o.starts_at.astimezone(CHICAGO), o.practitioner) for o in item.options]
+    # Pat's own times first (Monday 23rd: Friday's morning is taken by the time off), then Quinn's.
+    assert offered[0] == (chicago(3, 23, 9), practitioner)
+    assert (chicago(3, 20, 9), second_practitioner) in offered
+    assert all(not (start < chicago(3, 20, 12) and chicago(3, 20, 9) < start + dt.timedelta(hours=3))
+               for start, who in offered if who == practitioner)
+    html = response.content.decode()
+    move = reverse("rota:move_affected", args=[clinic.pk, booked_with_deposit.pk])
+    assert move in html and "Quinn Shade" in html
+    back = response.context["back"]
+    moved = boss.post(move, {"starts_at": "2026-03-20T09:00", "practitioner": second_practitioner.pk,
+                             "next": back})
+    assert moved.status_code == 302 and moved["Location"] == back
+    booked_with_deposit.refresh_from_db()
+    assert booked_with_deposit.practitioner == second_practitioner
+    assert booked_with_deposit.plan.deposits.get().session == booked_with_deposit  # deposit kept
+    again = boss.get(back)  # back on the page with what was typed: nothing listed now
+    assert not again.context["affected"] and 'value="Dentist"' in again.content.decode()
+    boss.post(url, data)
+    assert TimeOff.objects.get().status == TimeOffStatus.APPROVED
+
+
+def test_a_move_the_service_refuses_says_why_and_moves_nothing(boss, clinic, practitioner,
+                                                              booked_with_deposit):
+    add_closure(clinic, dt.date(2026, 3, 23), reason="Refit")
+    move = reverse("rota:move_affected", args=[clinic.pk, booked_with_deposit.pk])
+    response = boss.post(move, {"starts_at": "2026-03-23T10:00", "practitioner": practitioner.pk},
+                         follow=True)
+    assert "Not moved: Chicago is closed on 23 March (Refit)" in response.content.decode()
+    booked_with_deposit.refresh_from_db()
+    assert booked_with_deposit.starts_at == chicago(3, 20, 10)
+    assert boss.post(move, {"starts_at": "nonsense", "practitioner": practitioner.pk}).status_code == 302
+    assert boss.post(move, {"starts_at": "2026-03-23T10:00+05:00",
+                            "practitioner": practitioner.pk}).status_code == 302
+    booked_with_deposit.refresh_from_db()
+    assert booked_with_deposit.starts_at == chicago(3, 20, 10)
+
+
+def test_moving_another_clinics_session_is_404(boss, clinic, other_clinic):
+    london_pat = make_staff(Role.PRACTITIONER, other_clinic)
+    far = make_session(make_plan(make_client(other_clinic)), number=1, starts_at=chicago(3, 20),
+                       practitioner=london_pat)
+    response = boss.post(reverse("rota:move_affected", args=[clinic.pk, far.pk]),
+                         {"starts_at": "2026-03-21T10:00", "practitioner": london_pat.pk})
+    assert response.status_code == 404
