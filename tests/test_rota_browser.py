@@ -95,3 +95,38 @@ def test_the_front_desk_books_around_a_practitioners_day_off(
     assert blocked == []
     booked = plan.sessions.get(number=2).starts_at.astimezone(chicago(3, 6).tzinfo)
     assert booked.date() == dt.date(2026, 3, 6)
+
+
+def test_a_closure_over_a_booked_session_lists_it_and_moves_it_first(
+    ticking_monday, page, live_server, clinic, manager, front_desk, practitioner, second_practitioner
+):
+    from sessions_app import booking
+
+    carl = make_client(clinic, first_name="Carl", last_name="Client")
+    plan = make_plan(carl, quoted_sessions=3)
+    session = booking.book_session(plan=plan, starts_at=chicago(3, 12, 10), practitioner=practitioner,
+                                   by=front_desk)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    blocked = csp_watch(page)
+    sign_in(page, live_server, manager)
+    page.goto(f"{live_server.url}/desk/rota/{clinic.pk}/closures/")
+    expect(page.locator("#holiday-list")).to_contain_text("Independence Day")
+    form = page.locator("#closure-form")
+    form.get_by_label("Date").fill("2026-03-12")
+    form.get_by_label("Reason").fill("Refit")
+    form.get_by_role("button", name="Close that day").click()
+    affected = page.locator("#affected")
+    expect(affected).to_contain_text("1 booked session inside the closure")
+    expect(affected).to_contain_text("Carl Client")
+    expect(affected).to_contain_text("No deposit is held for this session.")
+    shot(page, "rota_closure_affected_sessions")
+    affected.locator(".move-options button").first.click()
+    expect(page.locator(".alert-success")).to_contain_text("Carl Client's session moved to")
+    expect(page.locator("#affected")).to_have_count(0)
+    expect(page.locator("#closure-form").get_by_label("Reason")).to_have_value("Refit")
+    page.locator("#closure-form").get_by_role("button", name="Close that day").click()
+    expect(page.locator("#closure-list")).to_contain_text("Thu 12 March 2026")
+    shot(page, "rota_closures")
+    session.refresh_from_db()
+    assert session.starts_at.astimezone(chicago(3, 12).tzinfo).date() != dt.date(2026, 3, 12)
+    assert blocked == []
