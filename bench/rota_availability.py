@@ -29,6 +29,7 @@ django.setup()
 
 import holidays  # noqa: E402
 from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client as WebClient  # noqa: E402
 from django.urls import reverse  # noqa: E402
@@ -106,7 +107,8 @@ def main() -> None:
     today = timezone.now().astimezone(clinic.tz).date()
     monday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(days=7)
     pats = list(practitioners_at(clinic))
-    manager = make_staff("manager", clinic)
+    manager = (get_user_model().objects.filter(username="bench-rota-manager").first()
+               or make_staff("manager", clinic, username="bench-rota-manager"))
     web = WebClient()
     web.force_login(manager)
     url = reverse("frontdesk:calendar")
