@@ -134,7 +134,10 @@ def test_the_week_view_shows_who_works_which_day(desk, clinic, practitioner, sec
     assert lanes[practitioner][3] == "Off" and lanes[practitioner][5] == "10:00-16:00"
     assert lanes[second_practitioner][5] == "Time off" and lanes[second_practitioner][4] == "09:00-18:00"
     assert lanes[practitioner][7] == "Closed"
-    assert "Closed: Refit" in response.content.decode()
+    html = response.content.decode()
+    assert "Closed: Refit" in html
+    assert "Open Monday 2 March to book with Pat Needle" in html
+    assert "Open Tuesday 3 March to book with Pat Needle" not in html  # a day off: nothing to book
 
 
 @pytest.mark.usefixtures("frozen_now")
