@@ -42,7 +42,7 @@ class ClinicAdmin(ClinicScopedAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [OpeningHoursInline]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "time_zone", "address", "phone", "language"]}),
+        (None, {"fields": ["name", "slug", "time_zone", "country", "address", "phone", "language"]}),
         ("Capacity and money", {"fields": ["chairs", "default_session_minutes", "currency",
                                            "deposit_amount", "front_desk_may_refund"]}),
         ("Rule settings (DOMAIN.md)", {"fields": [

@@ -82,6 +82,9 @@ class Clinic(models.Model):
         help_text="A staff session ends after this many idle minutes (at most 30)",
     )
 
+    # The country whose public holidays the closures page offers (ISO 3166-1 alpha-2).
+    country = models.CharField(max_length=2, default="US", help_text="ISO 3166 code, e.g. US, GB")
+
     history = HistoricalRecords()
 
     class Meta:
@@ -430,6 +433,99 @@ class SlotRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Slot request for {self.plan.client} ({self.get_status_display()})"
+
+
+class WorkingHours(models.Model):
+    """One span a practitioner works at a clinic on a weekday (local wall-clock time). A split
+    day is two rows. A practitioner without any row at a clinic works its opening hours."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="working_hours"
+    )
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(choices=OpeningHours.Weekday.choices)
+    starts = models.TimeField()
+    ends = models.TimeField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["clinic", "user", "weekday", "starts"]
+        verbose_name_plural = "working hours"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends__gt=models.F("starts")), name="work_starts_before_ends"
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="work_weekday_0_to_6"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "clinic", "weekday", "starts"], name="one_work_span_per_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["clinic", "user"], name="workinghours_clinic_user_idx")]
+
+    def __str__(self) -> str:
+        span = f"{self.starts:%H:%M}-{self.ends:%H:%M}"
+        return f"{self.user} at {self.clinic}: {self.get_weekday_display()} {span}"
+
+
+class TimeOffStatus(models.TextChoices):
+    REQUESTED = "requested", "Waiting for a manager"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class TimeOff(models.Model):
+    """A practitioner away (holiday, sick day, training), at every clinic. Only approved time
+    off blocks bookings; a manager's own entry is approved when made."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="time_off")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=20, choices=TimeOffStatus.choices, default=TimeOffStatus.REQUESTED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name_plural = "time off"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="time_off_starts_before_ends"
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "status", "ends_at"], name="timeoff_user_status_end_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: time off {self.starts_at:%Y-%m-%d %H:%M}-{self.ends_at:%Y-%m-%d %H:%M} UTC"
+
+
+class ClosureDay(models.Model):
+    """A local date on which the clinic is closed (a public holiday, a refit)."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="closures")
+    date = models.DateField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["clinic", "date"]
+        constraints = [models.UniqueConstraint(fields=["clinic", "date"], name="one_closure_per_clinic_day")]
+
+    def __str__(self) -> str:
+        return f"{self.clinic} closed on {self.date}"
 
 
 # The audit trail lives in its own module; imported here so that Django registers the model.

@@ -16,8 +16,10 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
     path("accounts/", include("accounts.urls")),  # second factor, Team page
     path("accounts/", include("django.contrib.auth.urls")),
+    path("desk/rota/", include("frontdesk.rota_urls")),
     path("desk/", include("frontdesk.urls")),
     path("money/", include("frontdesk.urls_money")),
+    path("practice/time-off/", include("practice.time_off_urls")),
     path("practice/", include("practice.urls")),
     path("aftercare/", include("frontdesk.urls_outbox")),
     path("portal/", include("portal.urls")),

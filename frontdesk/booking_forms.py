@@ -58,9 +58,10 @@ class BookingForm(_WhenForm):
         label="Length", coerce=int, choices=LENGTH_CHOICES, required=False, empty_value=None,
     )  # left out: the clinic's usual length
     override_reason = forms.CharField(
-        label="Manager's override: why later than the window", required=False, max_length=1000,
+        label="Manager's override: why", required=False, max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Only for a third session later than its window (R5); recorded with your name.",
+        help_text="Only for a third session later than its window (R5) or outside the "
+        "practitioner's working hours (never time off or a closure); recorded with your name.",
     )
     # The session number the page was showing: a second click or a colleague's booking in
     # between must not silently book the next number instead.
@@ -92,9 +93,10 @@ class RescheduleForm(_WhenForm):
         queryset=None, label="Practitioner", empty_label=None, required=False
     )  # left out: the same practitioner
     override_reason = forms.CharField(
-        label="Manager's override: why later than the window", required=False, max_length=1000,
+        label="Manager's override: why", required=False, max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Only for a third session later than its window (R5).",
+        help_text="Only for a third session later than its window (R5) or outside the "
+        "practitioner's working hours.",
     )
 
     field_order = ["date", "time", "practitioner", "override_reason"]

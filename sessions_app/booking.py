@@ -34,6 +34,7 @@ from clinic.models import (
     TreatmentPlan,
     staff_role,
 )
+from sessions_app import availability
 from sessions_app.models import (
     Deposit,
     DepositState,
@@ -151,6 +152,18 @@ def _check_opening_hours(clinic: Clinic, starts_at: dt.datetime, ends_at: dt.dat
             f"{time_label(latest)}.",
             code="outside_hours",
         )
+
+
+def _check_rota(clinic: Clinic, practitioner, starts_at, ends_at, *, by, override_reason: str) -> str:
+    """R21: inside the practitioner's working hours there, outside their time off and the
+    clinic's closures. A manager's reason lets a booking fall outside working hours (never
+    into time off or a closure); the reason returned is recorded on the session."""
+    problem = availability.unavailable(clinic, practitioner, starts_at, ends_at)
+    if problem is None:
+        return ""
+    if problem.overridable and _may_book_late(by, clinic, override_reason):
+        return override_reason.strip()
+    raise BookingRefused(problem.message, code=problem.code)
 
 
 def _duration(length: dt.timedelta) -> str:
@@ -284,6 +297,7 @@ class BookingCheck:
     ends_at: dt.datetime
     deposit: Deposit | None
     override_reason: str
+    hours_override_reason: str = ""  # booked outside working hours by a manager (R21)
 
 
 def _check_new_booking(
@@ -304,6 +318,9 @@ def _check_new_booking(
     _check_practitioner(practitioner, clinic)
     _check_not_past(clinic, starts_at)
     _check_opening_hours(clinic, starts_at, ends_at)
+    hours_override = _check_rota(
+        clinic, practitioner, starts_at, ends_at, by=by, override_reason=override_reason
+    )
     _check_conflicts(
         clinic, practitioner=practitioner, client_id=plan.client_id,
         starts_at=starts_at, ends_at=ends_at,
@@ -324,7 +341,9 @@ def _check_new_booking(
             code="deposit_required",
         )
     late = needs_override(plan, starts, number)
-    return BookingCheck(number, starts_at, ends_at, deposit, override_reason.strip() if late else "")
+    return BookingCheck(
+        number, starts_at, ends_at, deposit, override_reason.strip() if late else "", hours_override
+    )
 
 
 def check_booking(
@@ -361,6 +380,7 @@ def book_session(
             plan=plan, client_id=plan.client_id, clinic=clinic, number=check.number,
             practitioner=practitioner, starts_at=check.starts_at, ends_at=check.ends_at,
             override_reason=check.override_reason, booked_by=by,
+            hours_override_reason=check.hours_override_reason,
         )
         _insert(session, by)
         if check.deposit is not None:
@@ -437,6 +457,10 @@ def reschedule_session(
         _check_practitioner(practitioner, clinic)
         _check_not_past(clinic, starts_at)
         _check_opening_hours(clinic, starts_at, ends_at)
+        session.hours_override_reason = _check_rota(
+            clinic, practitioner, starts_at, ends_at, by=by,
+            override_reason=override_reason or session.hours_override_reason,
+        )
         _check_conflicts(
             clinic, practitioner=practitioner, client_id=session.client_id,
             starts_at=starts_at, ends_at=ends_at, exclude_pk=session.pk,

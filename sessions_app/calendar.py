@@ -1,7 +1,8 @@
 """The clinic calendar: which sessions to show and where they sit, in the clinic's local time.
 
 Two queries whatever the number of sessions (the sessions with their client, plan,
-practitioner and deposit flags; the clinic's practitioners); the grid is laid out in Python.
+practitioner and deposit flags; the clinic's practitioners), and three for who works when
+(R21: working hours, time off, closures); the grid is laid out in Python.
 Day view: a row per 15 minutes of the opening hours, a column per practitioner, the chairs in
 use per row. Week view: a lane per practitioner, a column per open day.
 """
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from clinic.clinic_time import at_local, day_span
 from clinic.models import Clinic, Role
-from sessions_app import rules
+from sessions_app import availability, rules
 from sessions_app.models import (
     Deposit,
     DepositState,
@@ -104,6 +105,7 @@ class Cell:
     starts_at: dt.datetime | None = None
     practitioner: object = None
     bookable: bool = False
+    off: str = ""  # why a time the clinic is open cannot be booked with them (R21)
 
 
 @dataclass
@@ -131,6 +133,8 @@ class DayGrid:
     others: list[TreatmentSession] = field(default_factory=list)  # cancelled, no-show, off the grid
     live: list[TreatmentSession] = field(default_factory=list)
     peak: int = 0
+    closure: str | None = None  # the closure's reason when the clinic is closed that day
+    away: list = field(default_factory=list)  # (practitioner, time off) touching the day
 
     @property
     def closed(self) -> bool:
@@ -164,6 +168,10 @@ def day_grid(
     grid = DayGrid(day=day, clinic=clinic, practitioners=_columns(practitioners, live), live=live)
     grid.others = [s for s in sessions if not s.is_live]
     grid.peak = peak_chairs(live)
+    rota = availability.load_rota(clinic, [p.pk for p in grid.practitioners], day, day)
+    grid.closure = rota.closure(day)
+    grid.away = [(p, off) for p in grid.practitioners for off in rota.away(p.pk, day)]
+    bookable = {p.pk: rota.bookable(p.pk, day) for p in grid.practitioners}
     hours = clinic.hours_on(day)
     if hours is None and not live:
         return grid
@@ -203,7 +211,13 @@ def day_grid(
                     cells.append(placed[(c, r)])
                 continue
             open_now = hours is not None and hours.opens <= walls[r].time() < hours.closes
-            cells.append(Cell(starts_at=at, practitioner=practitioner, bookable=open_now and at > now))
+            works = any(s <= at and end <= e for s, e in bookable[practitioner.pk])
+            off = "" if works or not open_now else (
+                "Clinic closed" if grid.closure is not None else "Not working"
+            )
+            cells.append(Cell(
+                starts_at=at, practitioner=practitioner, bookable=works and at > now, off=off
+            ))
         used = sum(1 for s in live if s.starts_at < end and s.ends_at > at)
         changed = not grid.rows or grid.rows[-1].chairs_used != used
         grid.rows.append(
@@ -221,6 +235,7 @@ class WeekDay:
     hours: object
     sessions: list[TreatmentSession]
     peak: int
+    closure: str | None = None
 
     @property
     def live_count(self) -> int:
@@ -231,6 +246,11 @@ class WeekDay:
 class Lane:
     practitioner: object
     days: list[tuple[dt.date, list[TreatmentSession]]]  # aligned with WeekGrid.days
+    work: list[str] = field(default_factory=list)  # aligned too: "09:00-13:00", "Off", ...
+
+    @property
+    def cells(self) -> list[tuple[dt.date, list[TreatmentSession], str]]:
+        return [(day, sessions, work) for (day, sessions), work in zip(self.days, self.work, strict=True)]
 
     @property
     def total(self) -> int:
@@ -263,10 +283,28 @@ def week_grid(
             continue  # a closed day with nothing on it takes no room on a tablet
         on_day = by_day.get(day, [])
         days.append(WeekDay(day=day, hours=hours, sessions=on_day, peak=peak_chairs(on_day)))
+    columns = _columns(practitioners, sessions)
+    rota = availability.load_rota(clinic, [p.pk for p in columns], monday, monday + dt.timedelta(days=6))
+    for d in days:
+        d.closure = rota.closure(d.day)
     lanes = [
         Lane(practitioner=p, days=[
             (d.day, [s for s in d.sessions if s.practitioner_id == p.pk]) for d in days
-        ])
-        for p in _columns(practitioners, sessions)
+        ], work=[work_label(rota, p.pk, d.day) for d in days])
+        for p in columns
     ]
     return WeekGrid(clinic=clinic, days=days, lanes=lanes)
+
+
+def work_label(rota, user_id: int, day: dt.date) -> str:
+    """Who works which day, for the week view: their hours, "Off", "Time off" or "Closed"."""
+    if rota.closure(day) is not None:
+        return "Closed"
+    working = rota.working(user_id, day)
+    if not working:
+        return "Off"
+    bookable = rota.bookable(user_id, day)
+    label = ", ".join(f"{s:%H:%M}-{e:%H:%M}" for s, e in bookable)
+    if bookable == working:
+        return label
+    return f"Time off{' · ' + label if label else ''}"

@@ -60,6 +60,9 @@ class TreatmentSession(models.Model):
     override_reason = models.TextField(
         blank=True, help_text="A manager's reason for booking outside the third-session window (R5)"
     )
+    hours_override_reason = models.TextField(
+        blank=True, help_text="A manager's reason for booking outside the practitioner's working hours (R21)"
+    )
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

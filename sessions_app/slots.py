@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from clinic.clinic_time import at_local, day_span, local_date
 from clinic.models import Clinic, TreatmentPlan
-from sessions_app import booking, rules
+from sessions_app import availability, booking, rules
 from sessions_app.booking import BookingRefused
 from sessions_app.models import TreatmentSession
 
@@ -119,19 +119,19 @@ def propose_slots(
     if not days or practitioner is None:
         return proposal
     busy = _busy(plan, practitioner, clinic, days[0][0], max(d for d, _ in days))
+    # Only times the practitioner works there, outside time off and closures (R21).
+    rota = availability.load_rota(clinic, [practitioner.pk], days[0][0], max(d for d, _ in days))
     checks = 0
     for day, in_target in days:
-        hours = clinic.hours_on(day)
-        if hours is None:
-            continue
         found = 0
-        # Wall-clock times on the clinic's grid; at_local settles a daylight-saving gap.
-        wall = dt.datetime.combine(day, hours.opens)
-        last = dt.datetime.combine(day, hours.closes) - length
-        while wall <= last and found < per_day and checks < MAX_CHECKS:
+        not_before = None  # min_gap after the last slot found on this day
+        for wall in _grid(rota, practitioner.pk, day, length):
+            if found >= per_day or checks >= MAX_CHECKS:
+                break
+            if not_before is not None and wall < not_before:
+                continue
             start = at_local(day, wall.time(), clinic.tz)
             end = start + length
-            wall += GRID
             if start <= now or any(b_start < end and start < b_end for b_start, b_end in busy):
                 continue
             checks += 1
@@ -149,10 +149,21 @@ def propose_slots(
                 continue
             proposal.slots.append(Slot(start, end, in_target))
             found += 1
-            wall = max(wall, dt.datetime.combine(day, start.time()) + min_gap)
+            not_before = max(wall + GRID, dt.datetime.combine(day, start.time()) + min_gap)
             if len(proposal.slots) >= count:
                 return _ordered(proposal)
     return _ordered(proposal)
+
+
+def _grid(rota, practitioner_id: int, day: dt.date, length: dt.timedelta):
+    """Wall-clock starts on the 30-minute grid of each bookable span of the day (a span
+    starting after time off starts the grid there); at_local settles a daylight-saving gap."""
+    for span_start, span_end in rota.bookable(practitioner_id, day):
+        wall = span_start.replace(tzinfo=None)
+        last = span_end.replace(tzinfo=None) - length
+        while wall <= last:
+            yield wall
+            wall += GRID
 
 
 def _ordered(proposal: Proposal) -> Proposal:

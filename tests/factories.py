@@ -10,7 +10,17 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from clinic.models import Client, Clinic, OpeningHours, StaffProfile, TreatmentPlan
+from clinic.models import (
+    Client,
+    Clinic,
+    ClosureDay,
+    OpeningHours,
+    StaffProfile,
+    TimeOff,
+    TimeOffStatus,
+    TreatmentPlan,
+    WorkingHours,
+)
 from sessions_app.models import SessionStatus, TreatmentSession
 
 _seq = itertools.count(1)
@@ -167,3 +177,31 @@ def fresh_totp_code(device) -> str:
             if now + offset > device.last_t:
                 return totp_code(device, offset=offset)
         time.sleep(1)
+
+
+def _as_time(value) -> dt.time:
+    return value if isinstance(value, dt.time) else dt.time(int(value))
+
+
+def set_working_hours(user, clinic: Clinic, hours: dict) -> None:
+    """The practitioner's working hours at `clinic`: {weekday: [(start, end), ...]} with
+    times (or whole hours as ints). The weekdays given replace their spans; once any span
+    exists, weekdays without one are days off (R21)."""
+    WorkingHours.objects.filter(user=user, clinic=clinic, weekday__in=list(hours)).delete()
+    WorkingHours.objects.bulk_create(
+        WorkingHours(user=user, clinic=clinic, weekday=day, starts=_as_time(s), ends=_as_time(e))
+        for day, spans in hours.items()
+        for s, e in spans
+    )
+
+
+def add_time_off(user, starts_at: dt.datetime, ends_at: dt.datetime, reason: str = ""):
+    """Approved time off for `user` (aware instants)."""
+    return TimeOff.objects.create(
+        user=user, starts_at=starts_at, ends_at=ends_at, reason=reason,
+        status=TimeOffStatus.APPROVED, decided_at=timezone.now(),
+    )
+
+
+def add_closure(clinic: Clinic, date: dt.date, reason: str = ""):
+    return ClosureDay.objects.create(clinic=clinic, date=date, reason=reason)
