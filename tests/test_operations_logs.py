@@ -18,9 +18,8 @@ from aftercare.models import Reminder, ReminderStatus
 from aftercare.tasks import dispatch_due_reminders
 from clinic.logs import JsonFormatter, RequestIdFilter
 from sessions_app.models import TreatmentSession
-from tests.aftercare_fixtures import eager  # noqa: F401 - fixture
 from tests.factories import make_client, make_plan, sign_in
-from tests.frontdesk_fixtures import booking_post
+from tests.frontdesk_helpers import booking_post
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "eager")]
 SECRETS = ["Zebulon", "Quixotic", "zeb.quixotic@example.org", "+13125550199",
@@ -128,7 +127,10 @@ def test_production_writes_json_lines_and_development_readable_ones(debug):
 
     script = ("import django, logging; django.setup(); "
               "logging.getLogger('pigment.check').warning('disk %s full', 'nearly')")
-    env = {**os.environ, "DEBUG": debug, "SECRET_KEY": "log-format-check", "LOG_FORMAT": ""}
+    # Production settings refuse development mail and SMS backends: give it real ones.
+    env = {**os.environ, "DEBUG": debug, "SECRET_KEY": "log-format-check", "LOG_FORMAT": "",
+           "ENV_FILE": "", "EMAIL_HOST": "smtp.example.com", "SMS_BACKEND": "aftercare.sms.TwilioBackend",
+           "TWILIO_ACCOUNT_SID": "AC0", "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM_NUMBER": "+15550100"}
     del env["LOG_FORMAT"]
     result = subprocess.run([sys.executable, "-c", script], cwd=settings.BASE_DIR, env=env,
                             capture_output=True, text=True, timeout=60, check=True)
