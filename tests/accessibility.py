@@ -26,9 +26,22 @@ RUN_AXE = """async (impacts) => {
         help: "a stylesheet failed to load", targets: unstyled.map(l => l.href)}];
     // Colours half-way through a transition (a panel opening, a hovered button) are not
     // the page's: wait for the transitions that end (not the endless ones), 2 s at most.
-    const ending = document.getAnimations().filter(a => a.effect?.getComputedTiming().endTime !== Infinity);
-    await Promise.race([Promise.all(ending.map(a => a.finished.catch(() => null))),
-                        new Promise(resolve => setTimeout(resolve, 2000))]);
+    // One transition may start another (a modal's backdrop, then the dialog): wait again
+    // until two frames pass with none running.
+    const frame = () => new Promise(resolve => requestAnimationFrame(() => resolve()));
+    const deadline = Date.now() + 2000;
+    while (Date.now() < deadline) {
+        const ending = document.getAnimations().filter(a => a.playState === "running"
+            && a.effect?.getComputedTiming().endTime !== Infinity);
+        if (!ending.length) {
+            await frame(); await frame();
+            if (!document.getAnimations().some(a => a.playState === "running"
+                && a.effect?.getComputedTiming().endTime !== Infinity)) break;
+            continue;
+        }
+        await Promise.race([Promise.all(ending.map(a => a.finished.catch(() => null))),
+                            new Promise(resolve => setTimeout(resolve, deadline - Date.now()))]);
+    }
     // One run at a time: a page that loads while a check is running queues its own.
     const run = (window.pigmentAxeRun || Promise.resolve()).catch(() => null)
         .then(() => window.axe.run(document, {resultTypes: ["violations"]}));

@@ -192,7 +192,7 @@ def test_the_calendar_costs_the_same_queries_for_5_or_200_sessions(client, clini
     _fill_day(clinic, front_desk, practitioners, 195, first_slot=1)
     many = count()
     assert few == many
-    assert many <= 12
+    assert many <= 13  # 12, and django-otp's check of the session's device
 
 
 def test_the_start_page_lists_today_and_costs_the_same_queries_for_5_or_50_sessions(
