@@ -25,8 +25,18 @@ def csv_response(tables: list[Table], filename: str) -> HttpResponse:
     for table in tables:
         writer.writerow(["Table", *table.columns])
         for row in table.rows:
-            writer.writerow([table.caption, *("" if v is None else v for v in row)])
+            writer.writerow([table.caption, *(_cell(v) for v in row)])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _cell(value):
+    """Text a spreadsheet would run as a formula (a clinic or staff name typed as "=..."
+    ) is quoted; numbers, negative ones included, stay numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
