@@ -19,11 +19,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clinic import audit
-from clinic.access import current_clinic, get_plan_for, get_session_for, role_of, staff_required
+from clinic.access import current_clinic, get_plan_for, get_session_for, role_of, staff_clinics, staff_required
 from clinic.clinic_time import local_date
 from clinic.models import Role
 from practice.forms import RatingsForm, SessionLogForm, initial_for
-from sessions_app import booking, photos, records
+from clinic.report_sql import Period
+from sessions_app import booking, figures, photos, records
 from sessions_app.models import Density, Retention, SessionRecord, SessionStatus, TreatmentSession, Zone
 
 CLINICAL = records.CLINICAL_ROLES
@@ -57,8 +58,21 @@ def my_day(request: HttpRequest) -> HttpResponse:
                                clients=[s.client for s in sessions])
     return render(request, "practice/my_day.html", {
         "days": days, "everyone": everyone, "show_clinic": len(clinic_names) > 1,
-        "show_practitioner": everyone,
+        "show_practitioner": everyone, "my_retention": _my_retention(request.user, today),
     })
+
+
+MY_RETENTION_DAYS = 90
+
+
+def _my_retention(user, today: dt.date) -> dict | None:
+    """A practitioner's own retention figure (R19): the share of zones they rated "held" at
+    second sessions of the last 90 days, at their clinics. Nobody else's figures."""
+    if role_of(user) != Role.PRACTITIONER:
+        return None
+    period = Period(today - dt.timedelta(days=MY_RETENTION_DAYS - 1), today)
+    return {**figures.retention_totals(staff_clinics(user), period, practitioner=user),
+            "days": MY_RETENTION_DAYS}
 
 
 @require_http_methods(["GET", "POST"])

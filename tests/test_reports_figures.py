@@ -156,3 +156,18 @@ def test_a_custom_period_backwards_is_refused_with_a_message(client, manager, ma
     params = {"date_from": "2026-03-31", "date_to": "2026-03-01"}
     assert "The end date comes before the start date." in _get(client, manager, "retention", **params).content.decode()
     assert _get(client, manager, "retention_csv", **params).status_code == 400
+
+
+def test_my_day_shows_a_practitioner_their_own_retention_only(client, practitioner, second_practitioner, march):
+    """Pat rated 3 of 5 zones held at A's session 2 (9 March); Quinn's 2 of 3 are not Pat's.
+    15 April: 9 March is inside the last 90 days."""
+    with time_machine.travel(NOW, tick=False):
+        sign_in(client, practitioner)
+        page = client.get(reverse("practice:my_day")).content.decode()
+    assert "My retention" in page and "60.0 %" in page and "the 5 zones" in page
+    assert "66.7" not in page
+
+
+def test_my_day_has_no_retention_card_for_the_front_desk_or_managers(client, manager, march):
+    sign_in(client, manager)
+    assert "My retention" not in client.get(reverse("practice:my_day")).content.decode()
