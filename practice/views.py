@@ -58,21 +58,25 @@ def my_day(request: HttpRequest) -> HttpResponse:
                                clients=[s.client for s in sessions])
     return render(request, "practice/my_day.html", {
         "days": days, "everyone": everyone, "show_clinic": len(clinic_names) > 1,
-        "show_practitioner": everyone, "my_retention": _my_retention(request.user, today),
+        "show_practitioner": everyone,
     })
 
 
 MY_RETENTION_DAYS = 90
 
 
-def _my_retention(user, today: dt.date) -> dict | None:
+@require_GET
+@staff_required(Role.PRACTITIONER)
+def my_retention(request: HttpRequest) -> HttpResponse:
     """A practitioner's own retention figure (R19): the share of zones they rated "held" at
-    second sessions of the last 90 days, at their clinics. Nobody else's figures."""
-    if role_of(user) != Role.PRACTITIONER:
-        return None
+    second sessions of the last 90 days, at their clinics; nobody else's. My day loads it
+    after the page (htmx), so the day's list keeps its own small number of queries."""
+    clinic = current_clinic(request)
+    today = local_date(timezone.now(), clinic.tz) if clinic else timezone.localdate()
     period = Period(today - dt.timedelta(days=MY_RETENTION_DAYS - 1), today)
-    return {**figures.retention_totals(staff_clinics(user), period, practitioner=user),
-            "days": MY_RETENTION_DAYS}
+    figure = figures.retention_totals(staff_clinics(request.user), period, practitioner=request.user)
+    template = "practice/_my_retention.html" if request.htmx else "practice/my_retention.html"
+    return render(request, template, {"my_retention": {**figure, "days": MY_RETENTION_DAYS}})
 
 
 @require_http_methods(["GET", "POST"])

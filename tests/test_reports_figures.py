@@ -160,14 +160,28 @@ def test_a_custom_period_backwards_is_refused_with_a_message(client, manager, ma
 
 def test_my_day_shows_a_practitioner_their_own_retention_only(client, practitioner, second_practitioner, march):
     """Pat rated 3 of 5 zones held at A's session 2 (9 March); Quinn's 2 of 3 are not Pat's.
-    15 April: 9 March is inside the last 90 days."""
+    15 April: 9 March is inside the last 90 days. My day loads the card with htmx."""
     with time_machine.travel(NOW, tick=False):
         sign_in(client, practitioner)
-        page = client.get(reverse("practice:my_day")).content.decode()
-    assert "My retention" in page and "60.0 %" in page and "the 5 zones" in page
-    assert "66.7" not in page
+        assert reverse("practice:my_retention") in client.get(reverse("practice:my_day")).content.decode()
+        card = client.get(reverse("practice:my_retention"), headers={"HX-Request": "true"}).content.decode()
+    assert "My retention" in card and "60.0 %" in card and "the 5 zones" in card
+    assert "66.7" not in card and "<html" not in card
 
 
-def test_my_day_has_no_retention_card_for_the_front_desk_or_managers(client, manager, march):
-    sign_in(client, manager)
+@pytest.mark.parametrize("who", ["front_desk", "manager", "outsider", "superuser"])
+def test_my_retention_is_for_practitioners_only(client, request, who):
+    sign_in(client, request.getfixturevalue(who))
+    assert client.get(reverse("practice:my_retention")).status_code == 403
     assert "My retention" not in client.get(reverse("practice:my_day")).content.decode()
+
+
+def test_my_retention_sends_anonymous_users_to_sign_in(client):
+    response = client.get(reverse("practice:my_retention"))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_my_retention_without_htmx_is_a_page(client, practitioner):
+    sign_in(client, practitioner)
+    page = client.get(reverse("practice:my_retention")).content.decode()
+    assert "<html" in page and "No second sessions rated" in page
