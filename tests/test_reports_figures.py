@@ -185,3 +185,20 @@ def test_my_retention_without_htmx_is_a_page(client, practitioner):
     sign_in(client, practitioner)
     page = client.get(reverse("practice:my_retention")).content.decode()
     assert "<html" in page and "No second sessions rated" in page
+
+
+@pytest.mark.parametrize("name", ["overview", "retention", "attendance", "conversion", "deposits", "revenue",
+                                  "aftercare"])
+def test_the_demo_gives_every_report_something_to_show_in_both_clinics(client, name):
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=io.StringIO())
+    sign_in(client, get_user_model().objects.get(username="manager"))
+    page = client.get(reverse(f"reports:{name}"), {"period": "last_90_days"}).content.decode()
+    rows = _csv(client.get(reverse(f"reports:{name}_csv"), {"period": "last_90_days"}))
+    if name != "overview":
+        assert "Nothing to chart" not in page and 'class="chart-bar"' in page
+        clinics = {row[1] for row in rows if row[0] != "Table"}
+        assert {"Chicago", "London"} <= clinics
+    assert len(rows) > 2
