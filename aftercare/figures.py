@@ -29,13 +29,18 @@ _FIGURES = {
 
 def _with_rates(row: dict) -> dict:
     on_time = row["sent"] - row["sent_late"]
-    return {**row, "on_time": on_time, "on_time_rate": _rate(on_time, row["due"]),
-            "failed_rate": _rate(row["failed"], row["due"])}
+    return {
+        **row,
+        "on_time": on_time,
+        "on_time_rate": _rate(on_time, row["due"]),
+        "failed_rate": _rate(row["failed"], row["due"]),
+    }
 
 
 def _due(clinics, period: Period, now: dt.datetime):
     return Reminder.objects.filter(
-        in_period("due_at", clinics, period, clinic_field="session__clinic"), due_at__lte=now,
+        in_period("due_at", clinics, period, clinic_field="session__clinic"),
+        due_at__lte=now,
     ).order_by()
 
 
@@ -50,6 +55,10 @@ def delivery(clinics, period: Period, now: dt.datetime) -> dict:
     by_channel = rows.values("channel", clinic_id=F("session__clinic")).annotate(**_FIGURES)
     by_month = rows.values(
         clinic_id=F("session__clinic"),
-        year=LocalPart(F("due_at"), zone, part="year"), month=LocalPart(F("due_at"), zone, part="month"),
+        year=LocalPart(F("due_at"), zone, part="year"),
+        month=LocalPart(F("due_at"), zone, part="month"),
     ).annotate(**_FIGURES)
-    return {"by_channel": [_with_rates(r) for r in by_channel], "by_month": [_with_rates(r) for r in by_month]}
+    return {
+        "by_channel": [_with_rates(r) for r in by_channel],
+        "by_month": [_with_rates(r) for r in by_month],
+    }

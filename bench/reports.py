@@ -73,41 +73,66 @@ def seed(sessions: int):
 
     plans = sessions // 5
     clinics = [
-        make_clinic(name=f"Bench {n:02d}", slug=f"bench-{n:02d}",
-                    time_zone="Europe/London" if n % 4 == 0 else "America/Chicago",
-                    currency="GBP" if n % 4 == 0 else "USD")
+        make_clinic(
+            name=f"Bench {n:02d}",
+            slug=f"bench-{n:02d}",
+            time_zone="Europe/London" if n % 4 == 0 else "America/Chicago",
+            currency="GBP" if n % 4 == 0 else "USD",
+        )
         for n in range(CLINICS)
     ]
-    practitioners = [make_staff("practitioner", c).pk for c in clinics for _ in range(PRACTITIONERS_PER_CLINIC)]
+    practitioners = [
+        make_staff("practitioner", c).pk for c in clinics for _ in range(PRACTITIONERS_PER_CLINIC)
+    ]
     front_desk = make_staff("front_desk", clinics[0]).pk
     chain = make_staff("manager", clinics[0], clinics=clinics[1:], username="bench-chain")
     single = make_staff("manager", clinics[0], username="bench-single")
     step = ScheduleStep.objects.first().pk
     ids = [c.pk for c in clinics]
     currencies = [c.currency for c in clinics]
-    params = {"ids": ids, "cur": currencies, "n": len(ids), "plans": plans, "prac": practitioners,
-              "per": PRACTITIONERS_PER_CLINIC, "desk": front_desk, "step": step, "days": 365 * YEARS}
+    params = {
+        "ids": ids,
+        "cur": currencies,
+        "n": len(ids),
+        "plans": plans,
+        "prac": practitioners,
+        "per": PRACTITIONERS_PER_CLINIC,
+        "desk": front_desk,
+        "step": step,
+        "days": 365 * YEARS,
+    }
     steps = [
-        ("constraints", """
+        (
+            "constraints",
+            """
             ALTER TABLE sessions_app_treatmentsession DROP CONSTRAINT IF EXISTS no_practitioner_overlap;
             ALTER TABLE sessions_app_treatmentsession DROP CONSTRAINT IF EXISTS no_client_overlap;
-        """),
-        ("clients", """
+        """,
+        ),
+        (
+            "clients",
+            """
             INSERT INTO clinic_client (first_name, last_name, email, phone, clinic_id, email_consent,
                 sms_consent, paperwork_completed_at, created_at)
-            SELECT 'Bench', 'Client ' || g, 'c' || g || '@bench.example', '', (%(ids)s::bigint[])[1 + g %% %(n)s],
-                true, false, now(), now()
+            SELECT 'Bench', 'Client ' || g, 'c' || g || '@bench.example', '',
+                (%(ids)s::bigint[])[1 + g %% %(n)s], true, false, now(), now()
             FROM generate_series(0, %(plans)s - 1) g
-        """),
-        ("plans", """
+        """,
+        ),
+        (
+            "plans",
+            """
             INSERT INTO clinic_treatmentplan (client_id, clinic_id, treatment_area, quoted_sessions, price,
                 currency, starting_shade, hairline_notes, status, created_at)
             SELECT c.id, c.clinic_id, 'full_scalp', 5, 2400.00,
                 (%(cur)s::text[])[array_position(%(ids)s::bigint[], c.clinic_id::bigint)],
                 4, '', CASE WHEN c.id %% 3 = 0 THEN 'completed' ELSE 'active' END, now()
             FROM clinic_client c
-        """),
-        ("sessions", """
+        """,
+        ),
+        (
+            "sessions",
+            """
             INSERT INTO sessions_app_treatmentsession (plan_id, client_id, clinic_id, number, practitioner_id,
                 starts_at, ends_at, status, override_reason, hours_override_reason, booked_by_id, booked_at,
                 completed_at, cancel_reason, late_cancellation)
@@ -118,35 +143,47 @@ def seed(sessions: int):
                 CASE WHEN s <= now() AND r >= 0.10 THEN s + interval '3 hours' END, '', r >= 0.07 AND r < 0.10
             FROM (
                 SELECT p.*, k,
-                    (%(prac)s::bigint[])[1 + (array_position(%(ids)s::bigint[], p.clinic_id::bigint) - 1) * %(per)s
-                        + p.id %% %(per)s] AS pr,
+                    (%(prac)s::bigint[])[1 + p.id %% %(per)s
+                        + %(per)s * (array_position(%(ids)s::bigint[], p.clinic_id::bigint) - 1)] AS pr,
                     date_trunc('day', now()) - ((p.id * 7919) %% (%(days)s - 90)) * interval '1 day'
                         + (ARRAY[0, 12, 35, 60, 85])[k] * interval '1 day'
                         + (14 + (p.id + k) %% 8) * interval '1 hour' AS s,
                     ((p.id * 31 + k * 17) %% 1000) / 1000.0 AS r
                 FROM clinic_treatmentplan p CROSS JOIN generate_series(1, 5) k
             ) p
-        """),
-        ("records", """
+        """,
+        ),
+        (
+            "records",
+            """
             INSERT INTO sessions_app_sessionrecord (session_id, haircut_done, skin_condition, assessment,
                 shade_used, dilution, needle, blending_notes, notes, revision, created_at, updated_at)
             SELECT id, true, '', '', 4, '', '', '', '', 1, now(), now()
             FROM sessions_app_treatmentsession WHERE number = 2 AND status = 'completed'
-        """),
-        ("zone ratings", """
+        """,
+        ),
+        (
+            "zone ratings",
+            """
             INSERT INTO sessions_app_zoneassessment (record_id, zone, retention, gaps_filled, blended)
             SELECT r.id, z, 1 + (r.id + length(z)) %% 3, false, false
             FROM sessions_app_sessionrecord r
             CROSS JOIN unnest(ARRAY['frontal_hairline','left_temple','right_temple','mid_scalp','crown']) z
-        """),
-        ("payments", """
+        """,
+        ),
+        (
+            "payments",
+            """
             INSERT INTO sessions_app_payment (plan_id, amount, currency, method, reference, received_at,
                 received_by_id)
             SELECT s.plan_id, 1200.00, p.currency, 'card', '', s.starts_at, %(desk)s
             FROM sessions_app_treatmentsession s JOIN clinic_treatmentplan p ON p.id = s.plan_id
             WHERE s.number = 1 AND s.starts_at <= now()
-        """),
-        ("deposits", """
+        """,
+        ),
+        (
+            "deposits",
+            """
             INSERT INTO sessions_app_deposit (plan_id, session_id, amount, currency, state, method, reference,
                 paid_at, closed_at, note)
             SELECT s.plan_id, s.id, 100.00, p.currency,
@@ -157,8 +194,11 @@ def seed(sessions: int):
                 CASE WHEN s.status IN ('booked', 'checked_in') THEN NULL ELSE s.starts_at END, ''
             FROM sessions_app_treatmentsession s JOIN clinic_treatmentplan p ON p.id = s.plan_id
             WHERE s.number = 3 AND s.starts_at - interval '7 days' <= now()
-        """),
-        ("aftercare messages", """
+        """,
+        ),
+        (
+            "aftercare messages",
+            """
             INSERT INTO aftercare_reminder (client_id, session_id, step_id, kind, channel, due_at, status,
                 attempts, queued, sent_at, provider_id, last_error, note, created_at, updated_at)
             SELECT s.client_id, s.id, %(step)s, 'bench-' || k, 'email', s.ends_at + k * interval '1 day',
@@ -168,15 +208,19 @@ def seed(sessions: int):
                 '', '', '', now(), now()
             FROM sessions_app_treatmentsession s CROSS JOIN generate_series(1, 2) k
             WHERE s.status = 'completed' AND s.number <= 2
-        """),
+        """,
+        ),
         ("analyze", "ANALYZE"),
     ]
     with connection.cursor() as cursor:
         for name, sql in steps:
             t0 = time.perf_counter()
             cursor.execute(sql, params)
-            print(f"  {name}: {cursor.rowcount if cursor.rowcount >= 0 else ''} rows, "
-                  f"{time.perf_counter() - t0:.1f} s", flush=True)
+            print(
+                f"  {name}: {cursor.rowcount if cursor.rowcount >= 0 else ''} rows, "
+                f"{time.perf_counter() - t0:.1f} s",
+                flush=True,
+            )
     return chain, single
 
 
@@ -209,8 +253,10 @@ def measure(chain, single) -> None:
                     assert response.status_code == 200, (name, response.status_code)
                 median = statistics.median(times)
                 flag = "" if median <= limit else "  OVER"
-                print(f"{name:<26}{label:<28}{median * 1000:>10.0f}{len(queries):>9}  {limit * 1000:.0f}{flag}",
-                      flush=True)
+                print(
+                    f"{name:<26}{label:<28}{median * 1000:>10.0f}{len(queries):>9}  {limit * 1000:.0f}{flag}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

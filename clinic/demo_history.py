@@ -28,8 +28,28 @@ from sessions_app.models import (
     ZoneAssessment,
 )
 
-FIRST_NAMES = ["Avery", "Blake", "Casey", "Drew", "Emery", "Finley", "Gray", "Harper", "Indy", "Jesse",
-               "Kai", "Logan", "Marlow", "Nico", "Oakley", "Parker", "Quinn", "Reese", "Sage", "Tatum"]
+FIRST_NAMES = [
+    "Avery",
+    "Blake",
+    "Casey",
+    "Drew",
+    "Emery",
+    "Finley",
+    "Gray",
+    "Harper",
+    "Indy",
+    "Jesse",
+    "Kai",
+    "Logan",
+    "Marlow",
+    "Nico",
+    "Oakley",
+    "Parker",
+    "Quinn",
+    "Reese",
+    "Sage",
+    "Tatum",
+]
 ZONES = [Zone.FRONTAL_HAIRLINE, Zone.LEFT_TEMPLE, Zone.RIGHT_TEMPLE, Zone.MID_SCALP, Zone.CROWN]
 PLANS = 24
 
@@ -46,31 +66,59 @@ def add_history(clinic, desk, practitioners) -> None:
     def session(plan, number, starts, who, status=SessionStatus.COMPLETED, **extra) -> TreatmentSession:
         done = status == SessionStatus.COMPLETED
         return TreatmentSession.objects.create(
-            plan=plan, client=plan.client, clinic=clinic, number=number, practitioner=who,
-            starts_at=starts, ends_at=starts + dt.timedelta(hours=1), status=status, booked_by=desk,
-            checked_in_at=starts if done else None, completed_at=starts + dt.timedelta(hours=1) if done else None,
+            plan=plan,
+            client=plan.client,
+            clinic=clinic,
+            number=number,
+            practitioner=who,
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=1),
+            status=status,
+            booked_by=desk,
+            checked_in_at=starts if done else None,
+            completed_at=starts + dt.timedelta(hours=1) if done else None,
             **extra,
         )
 
     for i in range(PLANS):
         who = practitioners[i % len(practitioners)]
         client = Client.objects.create(
-            clinic=clinic, first_name=FIRST_NAMES[i % len(FIRST_NAMES)], last_name=f"History{i + 1}",
-            email=f"history{i + 1}.{clinic.slug}@example.com", email_consent=True,
+            clinic=clinic,
+            first_name=FIRST_NAMES[i % len(FIRST_NAMES)],
+            last_name=f"History{i + 1}",
+            email=f"history{i + 1}.{clinic.slug}@example.com",
+            email_consent=True,
             paperwork_completed_at=at(130 - 4 * i, 9),
         )
         plan = TreatmentPlan.objects.create(
-            client=client, clinic=clinic, quoted_sessions=3, price=price, currency=clinic.currency,
-            status="active", created_by=desk,
+            client=client,
+            clinic=clinic,
+            quoted_sessions=3,
+            price=price,
+            currency=clinic.currency,
+            status="active",
+            created_by=desk,
         )
         first_days_ago = 125 - 4 * i
         if i % 8 == 5:  # missed the first appointment, then came a week later
-            session(plan, 1, at(first_days_ago + 7, 17), who,
-                    status=SessionStatus.NO_SHOW if i % 16 == 5 else SessionStatus.CANCELLED,
-                    late_cancellation=i % 16 != 5, cancelled_at=None if i % 16 == 5 else at(first_days_ago + 8, 9))
+            session(
+                plan,
+                1,
+                at(first_days_ago + 7, 17),
+                who,
+                status=SessionStatus.NO_SHOW if i % 16 == 5 else SessionStatus.CANCELLED,
+                late_cancellation=i % 16 != 5,
+                cancelled_at=None if i % 16 == 5 else at(first_days_ago + 8, 9),
+            )
         s1 = session(plan, 1, at(first_days_ago, 13), who)
-        Payment.objects.create(plan=plan, amount=price / 2, currency=clinic.currency, received_at=s1.ends_at,
-                               received_by=desk, method="card")
+        Payment.objects.create(
+            plan=plan,
+            amount=price / 2,
+            currency=clinic.currency,
+            received_at=s1.ends_at,
+            received_by=desk,
+            method="card",
+        )
         _messages(step, s1, i)
         second_days_ago = first_days_ago - 14
         if second_days_ago < 1:
@@ -88,25 +136,47 @@ def add_history(clinic, desk, practitioners) -> None:
         if i % 6 == 4 or third_days_ago - 7 < 1:
             continue  # not booked yet (or the deposit would be paid in the future)
         deposit = Deposit.objects.create(
-            plan=plan, amount=clinic.deposit_amount, currency=clinic.currency, state=DepositState.PAID,
-            paid_at=at(third_days_ago + 7, 12), received_by=desk, method="card",
+            plan=plan,
+            amount=clinic.deposit_amount,
+            currency=clinic.currency,
+            state=DepositState.PAID,
+            paid_at=at(third_days_ago + 7, 12),
+            received_by=desk,
+            method="card",
         )
         if third_days_ago < 1:
             continue
         hour = 15 if inside else 16
         if i % 10 == 7:  # cancelled with notice: the deposit goes back
-            s3 = session(plan, 3, at(third_days_ago, hour), who, status=SessionStatus.CANCELLED,
-                         cancelled_at=at(third_days_ago + 5, 9))
+            s3 = session(
+                plan,
+                3,
+                at(third_days_ago, hour),
+                who,
+                status=SessionStatus.CANCELLED,
+                cancelled_at=at(third_days_ago + 5, 9),
+            )
             deposit.state, deposit.closed_at = DepositState.REFUNDED, at(third_days_ago + 4, 12)
         elif i % 10 == 9:  # no-show: the deposit is forfeited
             s3 = session(plan, 3, at(third_days_ago, hour), who, status=SessionStatus.NO_SHOW)
             deposit.state, deposit.closed_at = DepositState.FORFEITED, s3.ends_at
         else:
-            s3 = session(plan, 3, at(third_days_ago, hour), who,
-                         override_reason="" if inside else "Client travelling; agreed with the manager")
+            s3 = session(
+                plan,
+                3,
+                at(third_days_ago, hour),
+                who,
+                override_reason="" if inside else "Client travelling; agreed with the manager",
+            )
             deposit.state, deposit.closed_at = DepositState.APPLIED, s3.ends_at
-            Payment.objects.create(plan=plan, amount=price / 2 - clinic.deposit_amount, currency=clinic.currency,
-                                   received_at=s3.ends_at, received_by=desk, method="card")
+            Payment.objects.create(
+                plan=plan,
+                amount=price / 2 - clinic.deposit_amount,
+                currency=clinic.currency,
+                received_at=s3.ends_at,
+                received_by=desk,
+                method="card",
+            )
         deposit.session = s3
         deposit.save()
 
@@ -120,8 +190,15 @@ def _messages(step, session: TreatmentSession, n: int) -> None:
         failed = (n + day) % 11 == 0
         late = (n + day) % 7 == 0
         Reminder.objects.create(
-            client=session.client, session=session, step=step, kind=kind, channel="email", due_at=due,
-            status=ReminderStatus.FAILED if failed else ReminderStatus.SENT, attempts=1, queued=1,
+            client=session.client,
+            session=session,
+            step=step,
+            kind=kind,
+            channel="email",
+            due_at=due,
+            status=ReminderStatus.FAILED if failed else ReminderStatus.SENT,
+            attempts=1,
+            queued=1,
             sent_at=None if failed else due + dt.timedelta(hours=3 if late else 0, minutes=2),
             last_error="Mailbox unavailable" if failed else "",
         )

@@ -42,8 +42,15 @@ class Period:
         return f"{self.first:%-d %b %Y} – {self.last:%-d %b %Y}"
 
 
-def in_period(field: str, clinics: Iterable[Clinic], period: Period, *, clinic_field: str = "clinic",
-              shift_days: int | None = None, shift_attr: str | None = None) -> Q:
+def in_period(
+    field: str,
+    clinics: Iterable[Clinic],
+    period: Period,
+    *,
+    clinic_field: str = "clinic",
+    shift_days: int | None = None,
+    shift_attr: str | None = None,
+) -> Q:
     """`field` falls on one of `period`'s local days at its own clinic: one (clinic, UTC
     span) pair per clinic, OR-ed, so PostgreSQL uses the (clinic, instant) indexes.
 
@@ -64,13 +71,20 @@ class LocalDate(Func):
     arity = 2
 
     def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="(timezone(%(zone)s, %(instant)s))::date",
-                           **_named(self, compiler, connection))
+        return self.as_sql(
+            compiler,
+            connection,
+            template="(timezone(%(zone)s, %(instant)s))::date",
+            **_named(self, compiler, connection),
+        )
 
     def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection,
-                           template="django_datetime_cast_date(%(instant)s, %(zone)s, 'UTC')",
-                           **_named(self, compiler, connection))
+        return self.as_sql(
+            compiler,
+            connection,
+            template="django_datetime_cast_date(%(instant)s, %(zone)s, 'UTC')",
+            **_named(self, compiler, connection),
+        )
 
 
 class LocalPart(Func):
@@ -89,14 +103,16 @@ class LocalPart(Func):
 
     def as_postgresql(self, compiler, connection, **extra):
         return self.as_sql(
-            compiler, connection,
+            compiler,
+            connection,
             template=f"CAST(EXTRACT({self.part.upper()} FROM timezone(%(zone)s, %(instant)s)) AS integer)",
             **_named(self, compiler, connection),
         )
 
     def as_sqlite(self, compiler, connection, **extra):
         return self.as_sql(
-            compiler, connection,
+            compiler,
+            connection,
             template=f"django_datetime_extract('{self._SQLITE[self.part]}', %(instant)s, %(zone)s, 'UTC')",
             **_named(self, compiler, connection),
         )
@@ -120,8 +136,10 @@ class LocalDaysBetween(Func):
 
     def as_sqlite(self, compiler, connection, **extra):
         (a, pa), (b, pb), (z, pz) = self._parts(compiler, connection)
-        sql = (f"CAST(julianday(django_datetime_cast_date({b}, {z}, 'UTC')) - "
-               f"julianday(django_datetime_cast_date({a}, {z}, 'UTC')) AS integer)")
+        sql = (
+            f"CAST(julianday(django_datetime_cast_date({b}, {z}, 'UTC')) - "
+            f"julianday(django_datetime_cast_date({a}, {z}, 'UTC')) AS integer)"
+        )
         return sql, (*pb, *pz, *pa, *pz)
 
 

@@ -19,11 +19,18 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clinic import audit
-from clinic.access import current_clinic, get_plan_for, get_session_for, role_of, staff_clinics, staff_required
+from clinic.access import (
+    current_clinic,
+    get_plan_for,
+    get_session_for,
+    role_of,
+    staff_clinics,
+    staff_required,
+)
 from clinic.clinic_time import local_date
 from clinic.models import Role
-from practice.forms import RatingsForm, SessionLogForm, initial_for
 from clinic.report_sql import Period
+from practice.forms import RatingsForm, SessionLogForm, initial_for
 from sessions_app import booking, figures, photos, records
 from sessions_app.models import Density, Retention, SessionRecord, SessionStatus, TreatmentSession, Zone
 

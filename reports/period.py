@@ -38,7 +38,10 @@ class PeriodForm(forms.Form):
     date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     clinic = forms.ModelChoiceField(
-        label="Clinic", queryset=Clinic.objects.none(), required=False, empty_label="All my clinics",
+        label="Clinic",
+        queryset=Clinic.objects.none(),
+        required=False,
+        empty_label="All my clinics",
     )
 
     def __init__(self, *args, clinics, **kwargs):
@@ -70,4 +73,5 @@ class PeriodForm(forms.Form):
     def description(self, period: Period) -> str:
         clinic = self.cleaned_data.get("clinic")
         return f"Period {period.first:%Y-%m-%d} to {period.last:%Y-%m-%d}; " + (
-            f"clinic {clinic.name}" if clinic else "all my clinics")
+            f"clinic {clinic.name}" if clinic else "all my clinics"
+        )

@@ -50,6 +50,7 @@ def share(part: int, whole: int) -> Decimal | None:
 
 # --------------------------------------------------------------------------- retention
 
+
 def _ratings(clinics, period: Period, practitioner=None):
     rows = ZoneAssessment.objects.filter(
         in_period("record__session__starts_at", clinics, period, clinic_field="record__session__clinic"),
@@ -77,8 +78,10 @@ def retention(clinics, period: Period, *, practitioner=None) -> dict:
     session = "record__session__"
     by_zone = rows.values(clinic_id=F(f"{session}clinic"), zone_key=F("zone")).annotate(**_HELD)
     by_practitioner = rows.values(
-        clinic_id=F(f"{session}clinic"), first=F(f"{session}practitioner__first_name"),
-        last=F(f"{session}practitioner__last_name"), who=F(f"{session}practitioner"),
+        clinic_id=F(f"{session}clinic"),
+        first=F(f"{session}practitioner__first_name"),
+        last=F(f"{session}practitioner__last_name"),
+        who=F(f"{session}practitioner"),
     ).annotate(**_HELD)
     local = {"instant": F(f"{session}starts_at"), "zone": F(f"{session}clinic__time_zone")}
     by_month = rows.values(
@@ -95,10 +98,16 @@ def retention(clinics, period: Period, *, practitioner=None) -> dict:
 
 # --------------------------------------------------------------------------- attendance
 
+
 def _attended(clinics, period: Period, now: dt.datetime):
-    return TreatmentSession.objects.filter(
-        in_period("starts_at", clinics, period), starts_at__lt=now,
-    ).exclude(status=SessionStatus.CANCELLED, late_cancellation=False).order_by()
+    return (
+        TreatmentSession.objects.filter(
+            in_period("starts_at", clinics, period),
+            starts_at__lt=now,
+        )
+        .exclude(status=SessionStatus.CANCELLED, late_cancellation=False)
+        .order_by()
+    )
 
 
 _MISSED = {
@@ -109,8 +118,11 @@ _MISSED = {
 
 
 def _attendance_rates(row: dict) -> dict:
-    return {**row, "no_show_rate": share(row["no_shows"], row["sessions"]),
-            "late_rate": share(row["late_cancellations"], row["sessions"])}
+    return {
+        **row,
+        "no_show_rate": share(row["no_shows"], row["sessions"]),
+        "late_rate": share(row["late_cancellations"], row["sessions"]),
+    }
 
 
 def attendance_totals(clinics, period: Period, now: dt.datetime) -> dict:
@@ -123,17 +135,31 @@ def attendance(clinics, period: Period, now: dt.datetime) -> dict:
     instant, zone = F("starts_at"), F("clinic__time_zone")
     return {
         "by_clinic": [_attendance_rates(r) for r in rows.values("clinic_id").annotate(**_MISSED)],
-        "by_weekday": [_attendance_rates(r) for r in rows.values(
-            weekday=LocalPart(instant, zone, part="isodow")).annotate(**_MISSED).order_by("weekday")],
-        "by_hour": [_attendance_rates(r) for r in rows.values(
-            hour=LocalPart(instant, zone, part="hour")).annotate(**_MISSED).order_by("hour")],
-        "by_month": [_attendance_rates(r) for r in rows.values(
-            "clinic_id", year=LocalPart(instant, zone, part="year"),
-            month=LocalPart(instant, zone, part="month")).annotate(**_MISSED)],
+        "by_weekday": [
+            _attendance_rates(r)
+            for r in rows.values(weekday=LocalPart(instant, zone, part="isodow"))
+            .annotate(**_MISSED)
+            .order_by("weekday")
+        ],
+        "by_hour": [
+            _attendance_rates(r)
+            for r in rows.values(hour=LocalPart(instant, zone, part="hour"))
+            .annotate(**_MISSED)
+            .order_by("hour")
+        ],
+        "by_month": [
+            _attendance_rates(r)
+            for r in rows.values(
+                "clinic_id",
+                year=LocalPart(instant, zone, part="year"),
+                month=LocalPart(instant, zone, part="month"),
+            ).annotate(**_MISSED)
+        ],
     }
 
 
 # --------------------------------------------------------------------------- conversion
+
 
 def conversion(clinics, period: Period, today: dt.date) -> list[dict]:
     """Per clinic: plans quoting a third session whose window opened in the period (and by
@@ -146,20 +172,35 @@ def conversion(clinics, period: Period, today: dt.date) -> list[dict]:
     if period.first > period.last:
         return []
     third = TreatmentSession.objects.filter(
-        plan=OuterRef("plan"), number=3, status__in=LIVE_STATUSES,
+        plan=OuterRef("plan"),
+        number=3,
+        status__in=LIVE_STATUSES,
     ).values("starts_at")[:1]
-    rows = TreatmentSession.objects.filter(
-        in_period("starts_at", clinics, period, shift_attr="third_window_min_days"),
-        number=2, status=SessionStatus.COMPLETED, plan__quoted_sessions__gte=3,
-    ).annotate(
-        third_at=Subquery(third),
-    ).annotate(
-        gap=LocalDaysBetween(F("starts_at"), F("third_at"), F("clinic__time_zone")),
-    ).order_by().values("clinic_id").annotate(
-        opened=Count("id"),
-        booked=Count("id", filter=Q(third_at__isnull=False)),
-        converted=Count("id", filter=Q(gap__gte=F("clinic__third_window_min_days"),
-                                       gap__lte=F("clinic__third_window_max_days"))),
+    rows = (
+        TreatmentSession.objects.filter(
+            in_period("starts_at", clinics, period, shift_attr="third_window_min_days"),
+            number=2,
+            status=SessionStatus.COMPLETED,
+            plan__quoted_sessions__gte=3,
+        )
+        .annotate(
+            third_at=Subquery(third),
+        )
+        .annotate(
+            gap=LocalDaysBetween(F("starts_at"), F("third_at"), F("clinic__time_zone")),
+        )
+        .order_by()
+        .values("clinic_id")
+        .annotate(
+            opened=Count("id"),
+            booked=Count("id", filter=Q(third_at__isnull=False)),
+            converted=Count(
+                "id",
+                filter=Q(
+                    gap__gte=F("clinic__third_window_min_days"), gap__lte=F("clinic__third_window_max_days")
+                ),
+            ),
+        )
     )
     return [{**r, "rate": share(r["converted"], r["opened"])} for r in rows]
 
@@ -172,6 +213,7 @@ def conversion_totals(clinics, period: Period, today: dt.date) -> dict:
 
 
 # --------------------------------------------------------------------------- deposits
+
 
 def _money(filter_q: Q) -> Coalesce:
     return Coalesce(Sum("amount", filter=filter_q), Value(ZERO), output_field=_MONEY)
@@ -191,9 +233,15 @@ def deposits(clinics, period: Period) -> list[dict]:
     for name, q in figures.items():
         aggregates[f"{name}_count"] = Count("id", filter=q)
         aggregates[f"{name}_amount"] = _money(q)
-    rows = Deposit.objects.filter(mine & (paid | closed | Q(state=DepositState.PAID))).order_by().values(
-        "currency", clinic_id=F("plan__clinic"),
-    ).annotate(**aggregates)
+    rows = (
+        Deposit.objects.filter(mine & (paid | closed | Q(state=DepositState.PAID)))
+        .order_by()
+        .values(
+            "currency",
+            clinic_id=F("plan__clinic"),
+        )
+        .annotate(**aggregates)
+    )
     return list(rows)
 
 
@@ -205,32 +253,59 @@ def deposit_totals(clinics, period: Period) -> dict[str, dict]:
 
 # --------------------------------------------------------------------------- revenue
 
+
 def revenue(clinics, period: Period) -> list[dict]:
     """Per clinic, currency and local month: payments, deposits received, deposits refunded,
     and revenue = payments + deposits received - refunds (3 queries)."""
     months: dict[tuple, dict] = defaultdict(lambda: {"payments": ZERO, "deposits": ZERO, "refunds": ZERO})
     sources = (
-        ("payments", Payment.objects.filter(in_period("received_at", clinics, period, clinic_field="plan__clinic")),
-         "received_at"),
-        ("deposits", Deposit.objects.filter(in_period("paid_at", clinics, period, clinic_field="plan__clinic")),
-         "paid_at"),
-        ("refunds", Deposit.objects.filter(in_period("closed_at", clinics, period, clinic_field="plan__clinic"),
-                                           state=DepositState.REFUNDED), "closed_at"),
+        (
+            "payments",
+            Payment.objects.filter(in_period("received_at", clinics, period, clinic_field="plan__clinic")),
+            "received_at",
+        ),
+        (
+            "deposits",
+            Deposit.objects.filter(in_period("paid_at", clinics, period, clinic_field="plan__clinic")),
+            "paid_at",
+        ),
+        (
+            "refunds",
+            Deposit.objects.filter(
+                in_period("closed_at", clinics, period, clinic_field="plan__clinic"),
+                state=DepositState.REFUNDED,
+            ),
+            "closed_at",
+        ),
     )
     for name, rows, instant in sources:
         zone = F("plan__clinic__time_zone")
-        grouped = rows.order_by().values(
-            "currency", clinic_id=F("plan__clinic"),
-            year=LocalPart(F(instant), zone, part="year"), month=LocalPart(F(instant), zone, part="month"),
-        ).annotate(total=Sum("amount"))
+        grouped = (
+            rows.order_by()
+            .values(
+                "currency",
+                clinic_id=F("plan__clinic"),
+                year=LocalPart(F(instant), zone, part="year"),
+                month=LocalPart(F(instant), zone, part="month"),
+            )
+            .annotate(total=Sum("amount"))
+        )
         for row in grouped:
             key = (row["clinic_id"], row["currency"], row["year"], row["month"])
             months[key][name] += row["total"]
     result = []
     for (clinic_id, currency, year, month), money in sorted(months.items()):
         revenue_ = money["payments"] + money["deposits"] - money["refunds"]
-        result.append({"clinic_id": clinic_id, "currency": currency, "year": year, "month": month,
-                       **money, "revenue": revenue_})
+        result.append(
+            {
+                "clinic_id": clinic_id,
+                "currency": currency,
+                "year": year,
+                "month": month,
+                **money,
+                "revenue": revenue_,
+            }
+        )
     return result
 
 
@@ -246,16 +321,26 @@ def balances(clinics) -> list[dict]:
     """Per clinic and currency, now: the open and completed plans that still owe money, and
     the sum of what they owe (price - payments - deposits applied, as the plan's bill says;
     held deposits shown beside it). One query."""
-    plans = with_bill(TreatmentPlan.objects.filter(
-        clinic__in=[c.pk for c in clinics], status__in=(PlanStatus.ACTIVE, PlanStatus.COMPLETED),
-    )).filter(balance_due__gt=0)
-    rows = plans.order_by().values("currency", "clinic").annotate(
-        plans=Count("id"), outstanding=Sum("balance_due"), held=Sum("bill_held"),
+    plans = with_bill(
+        TreatmentPlan.objects.filter(
+            clinic__in=[c.pk for c in clinics],
+            status__in=(PlanStatus.ACTIVE, PlanStatus.COMPLETED),
+        )
+    ).filter(balance_due__gt=0)
+    rows = (
+        plans.order_by()
+        .values("currency", "clinic")
+        .annotate(
+            plans=Count("id"),
+            outstanding=Sum("balance_due"),
+            held=Sum("bill_held"),
+        )
     )
     return [{**r, "clinic_id": r.pop("clinic")} for r in rows]
 
 
 # --------------------------------------------------------------------------- helpers
+
 
 def _with_share(rows, part: str, whole: str) -> list[dict]:
     return [{**r, "share": share(r[part], r[whole])} for r in rows]

@@ -58,7 +58,8 @@ def test_another_clinics_manager_cannot_pick_this_clinic(client, clinic, other_c
 
 
 def test_another_clinics_manager_sees_none_of_this_clinics_figures(
-        client, clinic, other_clinic, practitioner, second_practitioner, front_desk):
+    client, clinic, other_clinic, practitioner, second_practitioner, front_desk
+):
     with time_machine.travel(NOW, tick=False):
         build_march(clinic, other_clinic, practitioner, second_practitioner, front_desk)
         sign_in(client, make_staff("manager", other_clinic))
@@ -74,15 +75,21 @@ def _queries(client, name) -> int:
 
 
 def test_every_report_runs_the_same_queries_with_ten_times_the_data(
-        client, clinic, other_clinic, practitioner, second_practitioner, front_desk, superuser):
+    client, clinic, other_clinic, practitioner, second_practitioner, front_desk, superuser
+):
     chain = make_staff("manager", clinic, clinics=[other_clinic])
     with time_machine.travel(NOW, tick=False):
         build_march(clinic, other_clinic, practitioner, second_practitioner, front_desk)
         sign_in(client, chain)
         once = {name: _queries(client, name) for name in URLS}
         for _ in range(9):  # new practitioners: the same hours again would overlap (R7)
-            build_march(clinic, other_clinic, make_staff("practitioner", clinic),
-                        make_staff("practitioner", clinic), front_desk)
+            build_march(
+                clinic,
+                other_clinic,
+                make_staff("practitioner", clinic),
+                make_staff("practitioner", clinic),
+                front_desk,
+            )
         tenfold = {name: _queries(client, name) for name in URLS}
     assert tenfold == once
     assert max(once.values()) <= 30, once

@@ -98,7 +98,17 @@ def test_deposits_per_state_with_a_refund_and_a_waived_forfeit(client, manager, 
         page = _get(client, manager, "deposits").content.decode()
         rows = _csv(_get(client, manager, "deposits_csv"))
     assert _row(rows, "Deposits per clinic", "Chicago", "USD")[3:] == [
-        "2", "250.00", "1", "100.00", "1", "100.00", "1", "150.00", "2", "200.00"]
+        "2",
+        "250.00",
+        "1",
+        "100.00",
+        "1",
+        "100.00",
+        "1",
+        "150.00",
+        "2",
+        "200.00",
+    ]
     assert "$250.00" in page and "$200.00" in page
 
 
@@ -107,7 +117,11 @@ def test_revenue_is_payments_and_deposits_less_refunds(client, manager, march):
         page = _get(client, manager, "revenue").content.decode()
         rows = _csv(_get(client, manager, "revenue_csv"))
     assert _row(rows, "Revenue per month", "Chicago", "2026-03", "USD")[4:] == [
-        "1200.00", "250.00", "150.00", "1300.00"]
+        "1200.00",
+        "250.00",
+        "150.00",
+        "1300.00",
+    ]
     assert _row(rows, "Balances outstanding now", "Chicago", "USD")[3:] == ["2", "3100.00", "100.00"]
     assert "$1,300.00" in page
     assert "GBP" not in page  # London is not this manager's clinic
@@ -128,7 +142,14 @@ def test_aftercare_delivery_counts_sent_late_and_failed(client, manager, march):
     with time_machine.travel(NOW, tick=False):
         rows = _csv(_get(client, manager, "aftercare_csv"))
     assert _row(rows, "Aftercare delivery per channel", "Chicago", "E-mail")[3:] == [
-        "3", "2", "1", "1", "1", "1", "33.3"]
+        "3",
+        "2",
+        "1",
+        "1",
+        "1",
+        "1",
+        "33.3",
+    ]
 
 
 def test_overview_shows_each_headline_and_its_change(client, manager, march):
@@ -154,11 +175,16 @@ def test_each_csv_download_is_recorded(client, manager, march):
 
 def test_a_custom_period_backwards_is_refused_with_a_message(client, manager, march):
     params = {"date_from": "2026-03-31", "date_to": "2026-03-01"}
-    assert "The end date comes before the start date." in _get(client, manager, "retention", **params).content.decode()
+    assert (
+        "The end date comes before the start date."
+        in _get(client, manager, "retention", **params).content.decode()
+    )
     assert _get(client, manager, "retention_csv", **params).status_code == 400
 
 
-def test_my_day_shows_a_practitioner_their_own_retention_only(client, practitioner, second_practitioner, march):
+def test_my_day_shows_a_practitioner_their_own_retention_only(
+    client, practitioner, second_practitioner, march
+):
     """Pat rated 3 of 5 zones held at A's session 2 (9 March); Quinn's 2 of 3 are not Pat's.
     15 April: 9 March is inside the last 90 days. My day loads the card with htmx."""
     with time_machine.travel(NOW, tick=False):
@@ -187,8 +213,9 @@ def test_my_retention_without_htmx_is_a_page(client, practitioner):
     assert "<html" in page and "No second sessions rated" in page
 
 
-@pytest.mark.parametrize("name", ["overview", "retention", "attendance", "conversion", "deposits", "revenue",
-                                  "aftercare"])
+@pytest.mark.parametrize(
+    "name", ["overview", "retention", "attendance", "conversion", "deposits", "revenue", "aftercare"]
+)
 def test_the_demo_gives_every_report_something_to_show_in_both_clinics(client, name):
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
