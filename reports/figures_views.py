@@ -491,11 +491,12 @@ def aftercare(request: HttpRequest, as_csv: bool = False) -> HttpResponse:
 # --------------------------------------------------------------------------- overview
 
 
-def _change(now, before, *, points: bool):
+def _change(now, before):
+    """The change from the previous period (percentage points for a rate); None when either
+    period has nothing to count."""
     if now is None or before is None:
         return None
-    diff = now - before
-    return {"text": f"{diff:+}{' pts' if points else ''}", "up": diff > 0, "down": diff < 0}
+    return now - before
 
 
 def overview_tables(scope: Scope) -> list[t.Table]:
@@ -503,8 +504,7 @@ def overview_tables(scope: Scope) -> list[t.Table]:
     rows = []
 
     def add(figure, now_value, before_value, unit):
-        change = _change(now_value, before_value, points=unit == "%")
-        rows.append([figure, now_value, before_value, change["text"] if change else None, unit])
+        rows.append([figure, now_value, before_value, _change(now_value, before_value), unit])
 
     ret_now, ret_before = (figures.retention_totals(scope.clinics, p) for p in (scope.period, before))
     add("Retention held at session 2", ret_now["share"], ret_before["share"], "%")
@@ -543,9 +543,9 @@ def overview(request: HttpRequest, as_csv: bool = False) -> HttpResponse:
                 "figure": figure,
                 "value": show(now_value),
                 "before": show(before_value),
-                "change": change,
-                "up": bool(change and change.startswith("+")),
-                "down": bool(change and change.startswith("-")),
+                "change": None if change is None else f"{change:+}{' pts' if unit == '%' else ''}",
+                "up": change is not None and change > 0,
+                "down": change is not None and change < 0,
             }
         )
     if as_csv:
