@@ -40,6 +40,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--reuse", action="store_true",
+                        help="time the database kept by an earlier --keep run again (after `migrate` on it)")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL server: the benchmark creates its own database there.")
@@ -54,6 +56,13 @@ def main() -> None:
     settings.ALLOWED_HOSTS = ["*"]
     db = settings.DATABASES["default"]
     db["TEST"]["NAME"] = f"{db['NAME']}_reports_bench"
+    if args.reuse:
+        from django.contrib.auth import get_user_model
+
+        connection.settings_dict["NAME"] = db["NAME"] = db["TEST"]["NAME"]
+        users = get_user_model().objects
+        measure(users.get(username="bench-chain"), users.get(username="bench-single"))
+        return
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
         started = time.perf_counter()

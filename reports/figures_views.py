@@ -38,6 +38,7 @@ REPORT_LINKS = [
     ("revenue", "Revenue"),
     ("aftercare", "Aftercare"),
 ]
+LOWER_IS_BETTER = {"No-show rate", "Late cancellation rate"}
 WEEKDAYS = ["", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
@@ -544,8 +545,9 @@ def overview(request: HttpRequest, as_csv: bool = False) -> HttpResponse:
                 "value": show(now_value),
                 "before": show(before_value),
                 "change": None if change is None else f"{change:+}{' pts' if unit == '%' else ''}",
-                "up": change is not None and change > 0,
-                "down": change is not None and change < 0,
+                # Green when the figure got better: fewer no-shows and late cancellations are.
+                "up": change is not None and (change < 0 if figure in LOWER_IS_BETTER else change > 0),
+                "down": change is not None and (change > 0 if figure in LOWER_IS_BETTER else change < 0),
             }
         )
     if as_csv:

@@ -20,12 +20,12 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
+from django.db import connection
+from django.db.models import Count, DecimalField, F, FilteredRelation, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
-from clinic.models import Clinic, PlanStatus, TreatmentPlan
+from clinic.models import Clinic, PlanStatus
 from clinic.report_sql import LocalDaysBetween, LocalPart, Period, in_period
-from sessions_app.billing import with_bill
 from sessions_app.models import (
     LIVE_STATUSES,
     Deposit,
@@ -171,11 +171,10 @@ def conversion(clinics, period: Period, today: dt.date) -> list[dict]:
         period = Period(period.first, today)
     if period.first > period.last:
         return []
-    third = TreatmentSession.objects.filter(
-        plan=OuterRef("plan"),
-        number=3,
-        status__in=LIVE_STATUSES,
-    ).values("starts_at")[:1]
+    # A join, not a subquery per plan: at most one live session 3 per plan (a constraint).
+    third = FilteredRelation(
+        "plan__sessions", condition=Q(plan__sessions__number=3, plan__sessions__status__in=LIVE_STATUSES)
+    )
     rows = (
         TreatmentSession.objects.filter(
             in_period("starts_at", clinics, period, shift_attr="third_window_min_days"),
@@ -183,11 +182,10 @@ def conversion(clinics, period: Period, today: dt.date) -> list[dict]:
             status=SessionStatus.COMPLETED,
             plan__quoted_sessions__gte=3,
         )
+        .annotate(third=third)
         .annotate(
-            third_at=Subquery(third),
-        )
-        .annotate(
-            gap=LocalDaysBetween(F("starts_at"), F("third_at"), F("clinic__time_zone")),
+            third_at=F("third__starts_at"),
+            gap=LocalDaysBetween(F("starts_at"), F("third__starts_at"), F("clinic__time_zone")),
         )
         .order_by()
         .values("clinic_id")
@@ -317,26 +315,53 @@ def revenue_totals(clinics, period: Period) -> dict[str, Decimal]:
     return dict(sorted(totals.items()))
 
 
+_BALANCES_SQL = """
+    SELECT p.clinic_id, p.currency, COUNT(*),
+           SUM(p.price - COALESCE(pay.total, 0) - COALESCE(dep.applied, 0)), SUM(COALESCE(dep.held, 0))
+    FROM clinic_treatmentplan p
+    LEFT JOIN (
+        SELECT plan_id, SUM(amount) AS total FROM sessions_app_payment
+        WHERE plan_id IN (SELECT id FROM clinic_treatmentplan WHERE clinic_id IN ({clinics}))
+        GROUP BY plan_id
+    ) pay ON pay.plan_id = p.id
+    LEFT JOIN (
+        SELECT plan_id, SUM(CASE WHEN state = 'applied' THEN amount ELSE 0 END) AS applied,
+               SUM(CASE WHEN state = 'paid' THEN amount ELSE 0 END) AS held
+        FROM sessions_app_deposit
+        WHERE state IN ('applied', 'paid')
+          AND plan_id IN (SELECT id FROM clinic_treatmentplan WHERE clinic_id IN ({clinics}))
+        GROUP BY plan_id
+    ) dep ON dep.plan_id = p.id
+    WHERE p.clinic_id IN ({clinics}) AND p.status IN (%s, %s)
+      AND p.price - COALESCE(pay.total, 0) - COALESCE(dep.applied, 0) > 0
+    GROUP BY p.clinic_id, p.currency
+"""
+
+
 def balances(clinics) -> list[dict]:
-    """Per clinic and currency, now: the open and completed plans that still owe money, and
-    the sum of what they owe (price - payments - deposits applied, as the plan's bill says;
-    held deposits shown beside it). One query."""
-    plans = with_bill(
-        TreatmentPlan.objects.filter(
-            clinic__in=[c.pk for c in clinics],
-            status__in=(PlanStatus.ACTIVE, PlanStatus.COMPLETED),
-        )
-    ).filter(balance_due__gt=0)
-    rows = (
-        plans.order_by()
-        .values("currency", "clinic")
-        .annotate(
-            plans=Count("id"),
-            outstanding=Sum("balance_due"),
-            held=Sum("bill_held"),
-        )
-    )
-    return [{**r, "clinic_id": r.pop("clinic")} for r in rows]
+    """Per clinic and currency, now: the active and completed plans that still owe money,
+    and the sum of what they owe (price - payments - deposits applied, the rule of the plan's
+    bill in sessions_app.billing; held deposits shown beside it). One query: the payments
+    and deposits are summed per plan by two grouped joins, not one subquery per plan (a
+    chain holds hundreds of thousands of plans)."""
+    ids = [int(c.pk) for c in clinics]
+    if not ids:
+        return []
+    sql = _BALANCES_SQL.format(clinics=", ".join(str(pk) for pk in ids))  # ints from the database
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [PlanStatus.ACTIVE, PlanStatus.COMPLETED])
+        rows = cursor.fetchall()
+    return [
+        {"clinic_id": clinic_id, "currency": currency, "plans": plans, "outstanding": _decimal(owed),
+         "held": _decimal(held)}
+        for clinic_id, currency, plans, owed, held in rows
+    ]
+
+
+def _decimal(value) -> Decimal:
+    """PostgreSQL returns numeric as Decimal; SQLite (development) sums to int or float, which
+    for two-decimal amounts goes back exactly through its shortest repr."""
+    return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
 # --------------------------------------------------------------------------- helpers
