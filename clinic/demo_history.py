@@ -182,7 +182,10 @@ def add_history(clinic, desk, practitioners) -> None:
 
 
 def _messages(step, session: TreatmentSession, n: int) -> None:
-    """The aftercare instructions and a reminder: mostly on time, some late, a few failed."""
+    """The aftercare instructions and a reminder: mostly on time, some late, a few failed
+    (none when the schedule has no step, e.g. in a flushed test database)."""
+    if step is None:
+        return
     for day, kind in ((0, "history_instructions"), (2, "history_reminder")):
         due = session.ends_at + dt.timedelta(days=day)
         if due > timezone.now():

@@ -156,7 +156,10 @@ def build_march(clinic, other_clinic, practitioner, second_practitioner, front_d
     )
 
     # Aftercare of A's session 2: on time, three hours late, failed, cancelled.
-    step = ScheduleStep.objects.first()
+    # Its own step: a transactional (browser) test may run after the migration's steps were flushed.
+    step, _ = ScheduleStep.objects.get_or_create(
+        kind="report-test", defaults={"name": "Report test", "template": "instructions"}
+    )
     utc = dt.UTC
     for n, (status, due, sent) in enumerate(
         (
