@@ -248,6 +248,7 @@ class Reminder(models.Model):
             models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="reminder_claimed_idx"),
             models.Index(fields=["client", "due_at"], name="reminder_client_due_idx"),
             models.Index(fields=["status", "due_at"], name="reminder_status_due_idx"),
+            models.Index(fields=["due_at"], name="reminder_due_at_idx"),  # the delivery report
         ]
 
     def __str__(self) -> str:

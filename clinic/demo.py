@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic.clinic_time import at_local
+from clinic.demo_history import add_history
 from clinic.models import (
     Client,
     Clinic,
@@ -98,6 +99,7 @@ def seed() -> None:
         (london, users["frontdesk.london"], [users["practitioner.london"]]),
     ]:
         _clients_at_every_stage(clinic, desk, pats, users)
+        add_history(clinic, desk, pats)  # months of history for the reports' charts
     ensure_demo_devices()
     _rota(chicago, users)
 

@@ -7,6 +7,7 @@ from practice import views
 app_name = "practice"
 urlpatterns = [
     path("", views.my_day, name="my_day"),
+    path("my-retention/", views.my_retention, name="my_retention"),
     path("sessions/<int:session_id>/", views.session_log, name="session_log"),
     path("sessions/<int:session_id>/suggestion/", views.session_suggestion, name="session_suggestion"),
     path("sessions/<int:session_id>/complete/", views.complete_session, name="complete_session"),

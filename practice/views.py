@@ -19,11 +19,19 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clinic import audit
-from clinic.access import current_clinic, get_plan_for, get_session_for, role_of, staff_required
+from clinic.access import (
+    current_clinic,
+    get_plan_for,
+    get_session_for,
+    role_of,
+    staff_clinics,
+    staff_required,
+)
 from clinic.clinic_time import local_date
 from clinic.models import Role
+from clinic.report_sql import Period
 from practice.forms import RatingsForm, SessionLogForm, initial_for
-from sessions_app import booking, photos, records
+from sessions_app import booking, figures, photos, records
 from sessions_app.models import Density, Retention, SessionRecord, SessionStatus, TreatmentSession, Zone
 
 CLINICAL = records.CLINICAL_ROLES
@@ -59,6 +67,23 @@ def my_day(request: HttpRequest) -> HttpResponse:
         "days": days, "everyone": everyone, "show_clinic": len(clinic_names) > 1,
         "show_practitioner": everyone,
     })
+
+
+MY_RETENTION_DAYS = 90
+
+
+@require_GET
+@staff_required(Role.PRACTITIONER)
+def my_retention(request: HttpRequest) -> HttpResponse:
+    """A practitioner's own retention figure (R19): the share of zones they rated "held" at
+    second sessions of the last 90 days, at their clinics; nobody else's. My day loads it
+    after the page (htmx), so the day's list keeps its own small number of queries."""
+    clinic = current_clinic(request)
+    today = local_date(timezone.now(), clinic.tz) if clinic else timezone.localdate()
+    period = Period(today - dt.timedelta(days=MY_RETENTION_DAYS - 1), today)
+    figure = figures.retention_totals(staff_clinics(request.user), period, practitioner=request.user)
+    template = "practice/_my_retention.html" if request.htmx else "practice/my_retention.html"
+    return render(request, template, {"my_retention": {**figure, "days": MY_RETENTION_DAYS}})
 
 
 @require_http_methods(["GET", "POST"])

@@ -3,10 +3,12 @@
 
 from django.urls import path
 
-from reports import system, views
+from reports import figures_views, system, views
 
 app_name = "reports"
 urlpatterns = [
+    path("", figures_views.overview, name="overview"),
+    path("csv/", figures_views.overview, {"as_csv": True}, name="overview_csv"),
     path("system/", system.system, name="system"),
     path("access/", views.access_index, name="access"),
     path("access/csv/", views.access_index, {"as_csv": True}, name="access_csv"),
@@ -16,3 +18,10 @@ urlpatterns = [
     path("access/staff/<int:user_id>/", views.access_staff, name="access_staff"),
     path("access/staff/<int:user_id>/csv/", views.access_staff, {"as_csv": True}, name="access_staff_csv"),
 ]
+# The figure reports (R19): a page and its CSV each.
+for _name in ("retention", "attendance", "conversion", "deposits", "revenue", "aftercare"):
+    _view = getattr(figures_views, _name)
+    urlpatterns += [
+        path(f"{_name}/", _view, name=_name),
+        path(f"{_name}/csv/", _view, {"as_csv": True}, name=f"{_name}_csv"),
+    ]

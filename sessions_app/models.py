@@ -106,6 +106,12 @@ class TreatmentSession(models.Model):
                 condition=Q(status="no_show") | Q(status="cancelled", late_cancellation=True),
                 name="session_missed_idx",
             ),
+            # The reports' retention and third-session figures start from completed second sessions.
+            models.Index(
+                fields=["clinic", "starts_at"],
+                condition=Q(number=2, status="completed"),
+                name="session_second_done_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -193,6 +199,9 @@ class Deposit(models.Model):
             models.Index(
                 fields=["requested_at"], condition=Q(state="requested"), name="deposit_requested_idx"
             ),
+            # The reports: deposits received and closed in a period.
+            models.Index(fields=["paid_at"], name="deposit_paid_at_idx"),
+            models.Index(fields=["closed_at"], name="deposit_closed_at_idx"),
         ]
 
     def __str__(self) -> str:
@@ -226,6 +235,7 @@ class Payment(models.Model):
                 fields=["plan", "idempotency_key"], name="payment_key_unique_per_plan"
             ),
         ]
+        indexes = [models.Index(fields=["received_at"], name="payment_received_at_idx")]  # revenue report
 
     def __str__(self) -> str:
         return f"Payment {self.amount} {self.currency}"
