@@ -84,6 +84,11 @@ class Clinic(models.Model):
 
     # The country whose public holidays the closures page offers (ISO 3166-1 alpha-2).
     country = models.CharField(max_length=2, default="US", help_text="ISO 3166 code, e.g. US, GB")
+    # R20: how long an erased client's clinical and financial rows are kept (pseudonymous).
+    retention_years = models.PositiveSmallIntegerField(
+        default=8, validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="Years an erased client's clinical and financial records are kept",
+    )
 
     history = HistoricalRecords()
 
@@ -530,3 +535,4 @@ class ClosureDay(models.Model):
 
 # The audit trail lives in its own module; imported here so that Django registers the model.
 from clinic.audit import AuditEvent  # noqa: E402,F401
+from clinic.erasure import ClientErasure  # noqa: E402,F401

@@ -265,6 +265,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,  # seconds
         "options": {"expires": 50},
     },
+    # R20: erased clients' records go once the clinic's retention period is over.
+    "clinic-purge-erased-clients": {
+        "task": "clinic.tasks.purge_erased_clients",
+        "schedule": 24 * 60 * 60.0,
+    },
 }
 
 # SMS (aftercare messages). SMS_BACKEND is a dotted path: aftercare.sms.ConsoleBackend

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from frontdesk import booking_views as bookings
-from frontdesk import import_views
+from frontdesk import erasure_views, import_views
 from frontdesk import views as desk
 
 app_name = "frontdesk"
@@ -17,6 +17,7 @@ urlpatterns = [
     path("clients/import/confirm/", import_views.client_import_confirm, name="client_import_confirm"),
     path("clients/<int:client_id>/", desk.client_detail, name="client_detail"),
     path("clients/<int:client_id>/edit/", desk.client_edit, name="client_edit"),
+    path("clients/<int:client_id>/erase/", erasure_views.client_erase, name="client_erase"),
     path("clients/<int:client_id>/plans/new/", desk.plan_create, name="plan_create"),
     path("plans/<int:plan_id>/", desk.plan_detail, name="plan_detail"),
     path("plans/<int:plan_id>/amend/", desk.plan_amend, name="plan_amend"),
