@@ -1,9 +1,11 @@
-"""Pages render times in the local time of the viewer's clinic: the staff member's current
-clinic, or the client's clinic of record. Pages about another clinic (a manager's calendar of
-a second clinic) still convert explicitly with that clinic's zone."""
+"""Pages render times in the local time, and money and dates in the locale, of the viewer's
+clinic: the staff member's current clinic, or the client's clinic of record. Pages about
+another clinic (a manager's calendar of a second clinic) still convert explicitly with that
+clinic's zone."""
 
 from django.utils import timezone
 
+from clinic import locale_format
 from clinic.access import client_profile, current_clinic
 
 
@@ -19,5 +21,6 @@ class ClinicTimezoneMiddleware:
                 clinic = client.clinic
         if clinic is None:
             return self.get_response(request)
-        with timezone.override(clinic.tz):
+        # Money and dates follow the same clinic's locale (R20).
+        with timezone.override(clinic.tz), locale_format.override(clinic.locale):
             return self.get_response(request)

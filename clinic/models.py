@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
+from clinic.locale_format import validate_locale
+
 
 def validate_time_zone(value: str) -> None:
     """An IANA zone name that this machine's tz database knows (e.g. "America/Chicago")."""
@@ -41,6 +43,11 @@ class Clinic(models.Model):
         default=2, validators=[MinValueValidator(1)], help_text="Sessions that can run at once"
     )
     currency = models.CharField(max_length=3, default="USD", help_text="ISO 4217 code")
+    # R20: how money and dates are written on pages, messages and receipts (Babel's names).
+    locale = models.CharField(
+        max_length=20, default="en_US", validators=[validate_locale],
+        help_text="e.g. en_US ($2,400.00, December 2, 2026), en_GB (£2,400.00, 2 December 2026)",
+    )
     deposit_amount = models.DecimalField(
         max_digits=10, decimal_places=2, default=Decimal("100.00"),
         help_text="Booking deposit for a third or later session (R6)",
