@@ -23,6 +23,7 @@ from simple_history.utils import bulk_create_with_history
 
 from clinic.clinic_time import at_local
 from clinic.models import Client, Clinic, PlanStatus, Shade, TreatmentArea, TreatmentPlan
+from clinic.phones import to_e164
 from sessions_app import booking
 
 REQUIRED_COLUMNS = ("first_name", "last_name")
@@ -174,7 +175,7 @@ def check_table(lines: list[tuple[int, list[str]]], clinic: Clinic) -> ImportRep
                   for n, i in index.items()}
         if len(report.preview) < 10:
             report.preview.append([values.get(n, "") for n in COLUMNS if n in index])
-        row = _check_line(number, values, report.problems)
+        row = _check_line(number, values, report.problems, clinic.country)
         if row is None:
             continue
         email = row.client["email"].lower()
@@ -212,7 +213,7 @@ def _name(client: dict) -> str:
     return f"{client['first_name']} {client['last_name']}"
 
 
-def _check_line(number: int, v: dict, problems: list[Problem]) -> ClientRow | None:
+def _check_line(number: int, v: dict, problems: list[Problem], country: str) -> ClientRow | None:
     found: list[Problem] = []
 
     def bad(message: str, value: str | None = None) -> None:
@@ -229,8 +230,11 @@ def _check_line(number: int, v: dict, problems: list[Problem]) -> ClientRow | No
             bad("not an e-mail address", email)
     if not email and not phone:
         bad("an e-mail address or a phone number is required")
-    if len(phone) > 40:
-        bad("not a phone number", phone)
+    if phone:
+        try:
+            phone = to_e164(phone, country)  # stored in E.164, the clinic's country by default
+        except ValidationError:
+            bad("not a phone number", phone)
     client = {
         "first_name": v.get("first_name", "")[:100], "last_name": v.get("last_name", "")[:100],
         "email": email, "phone": phone,

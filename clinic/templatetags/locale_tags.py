@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django import template
 
-from clinic import locale_format
+from clinic import locale_format, phones
 
 register = template.Library()
 
@@ -19,3 +19,9 @@ def money(amount, currency: str) -> str:
 @register.filter
 def long_day(value) -> str:
     return locale_format.format_day(value)
+
+
+@register.filter
+def phone(value: str, country: str | None = None) -> str:
+    """`{{ client.phone|phone:client.clinic.country }}` -> "(312) 555-0142" (stored "+13125550142")."""
+    return phones.national(value, country)
