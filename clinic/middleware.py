@@ -3,7 +3,7 @@ clinic: the staff member's current clinic, or the client's clinic of record. Pag
 another clinic (a manager's calendar of a second clinic) still convert explicitly with that
 clinic's zone."""
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from clinic import locale_format
 from clinic.access import client_profile, current_clinic
@@ -14,13 +14,14 @@ class ClinicTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        clinic = None
+        clinic, language = None, None
         if request.user.is_authenticated:
             clinic = current_clinic(request)
             if clinic is None and (client := client_profile(request.user)) is not None:
-                clinic = client.clinic
+                clinic, language = client.clinic, client.message_language
         if clinic is None:
             return self.get_response(request)
-        # Money and dates follow the same clinic's locale (R20).
-        with timezone.override(clinic.tz), locale_format.override(clinic.locale):
+        # Money and dates follow the same clinic's locale; a client's pages their language (R20).
+        with timezone.override(clinic.tz), locale_format.override(clinic.locale), \
+                translation.override(language or translation.get_language()):
             return self.get_response(request)

@@ -241,6 +241,11 @@ class Client(models.Model):
     )
     email_consent = models.BooleanField(default=False, help_text="May receive e-mail")
     sms_consent = models.BooleanField(default=False, help_text="May receive SMS")
+    # R20: the portal and the client's messages in this language; blank: the clinic's.
+    language = models.CharField(
+        max_length=10, blank=True, choices=settings.LANGUAGES,
+        help_text="Language of the portal and of messages (blank: the clinic's)",
+    )
     # R2: the medical questionnaire and consent form, completed once before session 1.
     paperwork_completed_at = models.DateTimeField(null=True, blank=True)
     paperwork_completed_by = models.ForeignKey(
@@ -270,6 +275,10 @@ class Client(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def message_language(self) -> str:
+        return self.language or self.clinic.language or "en"
 
     @property
     def paperwork_done(self) -> bool:

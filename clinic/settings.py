@@ -135,6 +135,9 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"  # instants are stored in UTC; each clinic shows its own local time
 USE_I18N = True
+# Client-facing pages and messages come in these languages, chosen per client (R20).
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -43,7 +43,7 @@ class ClientForm(forms.ModelForm):
     class Meta:
         model = Client
         fields = [
-            "first_name", "last_name", "email", "phone", "date_of_birth", "clinic",
+            "first_name", "last_name", "email", "phone", "date_of_birth", "clinic", "language",
             "email_consent", "sms_consent",
         ]
         labels = {

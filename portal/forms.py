@@ -31,12 +31,13 @@ class AcceptInvitationForm(forms.Form):
 class PreferencesForm(forms.ModelForm):
     class Meta:
         model = Client
-        fields = ["email", "phone", "email_consent", "sms_consent"]
+        fields = ["email", "phone", "email_consent", "sms_consent", "language"]
         labels = {
             "email": "E-mail address",
             "phone": "Mobile phone",
             "email_consent": "Send me aftercare and reminders by e-mail",
             "sms_consent": "Send me aftercare and reminders by text message (SMS)",
+            "language": "Language / Idioma",
         }
         widgets = {
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
