@@ -19,6 +19,7 @@ from aftercare import placeholders
 from aftercare.models import Channel, MessageTemplate, Reminder
 from aftercare.window import aftercare_window
 from clinic.clinic_time import client_day, client_moment, client_time, local_date
+from clinic.locale_format import format_moment, format_money
 from sessions_app.rules import allowed_window
 
 TEMPLATE_DIR = "aftercare/messages"
@@ -100,9 +101,16 @@ def message_context(reminder: Reminder) -> dict:
         "next_number": session.number + 1,
         "next_ordinal": ORDINALS.get(session.number + 1, f"{session.number + 1}th"),
         "notice_hours": clinic.cancellation_notice_hours,
-        "deposit": f"{clinic.deposit_amount} {clinic.currency}",
+        "deposit": format_money(clinic.deposit_amount, clinic.currency, clinic.locale),
         "reference": reference,
     }
+    if client.message_language != "en":
+        # The English "Thursday 5 March at 5 pm" labels, in the client's language (Babel).
+        locale = f"{client.message_language}_{clinic.country}"
+        context["window_until"] = format_moment(window_close(session), tz, locale)
+        context["session_ended"] = format_moment(end, tz, locale)
+        context["appointment"] = format_moment(session.starts_at, tz, locale)
+        context["aftercare_days_words"] = str(clinic.aftercare_days)
     if session.number + 1 <= plan.quoted_sessions:
         earliest, latest = allowed_window(plan, session.number + 1, session.starts_at)
         opens = client_day(earliest, reference=reference)
@@ -121,7 +129,7 @@ def render_reminder(reminder: Reminder) -> RenderedMessage:
     step = reminder.step
     context = message_context(reminder)
     folder = f"{TEMPLATE_DIR}/{step.template}"
-    with translation.override(reminder.session.clinic.language or "en"):
+    with translation.override(reminder.client.message_language):
         if step.template == MessageTemplate.CUSTOM:
             values = placeholder_values(context)
             context["custom_subject"] = placeholders.fill(step.subject, values).strip()

@@ -49,6 +49,7 @@ from aftercare.models import (
 from clinic.clinic_time import at_local, local_date
 from clinic.history import person_name
 from clinic.models import PlanStatus, TreatmentPlan
+from clinic.phones import sms_capable
 from sessions_app.models import SessionStatus, TreatmentSession
 
 logger = logging.getLogger(__name__)
@@ -155,7 +156,8 @@ def consents(client, channel: str) -> bool:
     """The client agreed to this channel and can be reached by it."""
     if channel == Channel.EMAIL:
         return client.email_consent and bool(client.email.strip())
-    return client.sms_consent and bool(client.phone.strip())
+    # A text goes only to a number that can be a mobile (R20).
+    return client.sms_consent and sms_capable(client.phone)
 
 
 def _applies(step: ScheduleStep, session: TreatmentSession) -> bool:

@@ -42,13 +42,15 @@ class ClinicAdmin(ClinicScopedAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [OpeningHoursInline]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "time_zone", "country", "address", "phone", "language"]}),
+        (None, {"fields": ["name", "slug", "time_zone", "country", "address", "phone", "language",
+                           "locale"]}),
         ("Capacity and money", {"fields": ["chairs", "default_session_minutes", "currency",
                                            "deposit_amount", "front_desk_may_refund"]}),
         ("Rule settings (DOMAIN.md)", {"fields": [
             "min_days_first_to_second", "target_days_second_min", "target_days_second_max",
             "third_window_min_days", "third_window_max_days", "aftercare_days",
             "cancellation_notice_hours", "touch_up_recall_years"]}),
+        ("Client data (R20)", {"fields": ["retention_years"]}),
     ]
 
 

@@ -45,7 +45,7 @@ CLINICS = [
          phone="+1 312 555 0100", chairs=3),
     dict(slug="london", name="London", time_zone="Europe/London", currency="GBP",
          deposit_amount=Decimal("80.00"), address="12 Harley Street, London W1G 9PG",
-         phone="+44 20 7946 0100", chairs=2, country="GB"),
+         phone="+44 20 7946 0100", chairs=2, country="GB", locale="en_GB"),
 ]
 
 

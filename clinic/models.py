@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
+from clinic.locale_format import validate_locale
+
 
 def validate_time_zone(value: str) -> None:
     """An IANA zone name that this machine's tz database knows (e.g. "America/Chicago")."""
@@ -41,6 +43,11 @@ class Clinic(models.Model):
         default=2, validators=[MinValueValidator(1)], help_text="Sessions that can run at once"
     )
     currency = models.CharField(max_length=3, default="USD", help_text="ISO 4217 code")
+    # R20: how money and dates are written on pages, messages and receipts (Babel's names).
+    locale = models.CharField(
+        max_length=20, default="en_US", validators=[validate_locale],
+        help_text="e.g. en_US ($2,400.00, December 2, 2026), en_GB (£2,400.00, 2 December 2026)",
+    )
     deposit_amount = models.DecimalField(
         max_digits=10, decimal_places=2, default=Decimal("100.00"),
         help_text="Booking deposit for a third or later session (R6)",
@@ -84,6 +91,11 @@ class Clinic(models.Model):
 
     # The country whose public holidays the closures page offers (ISO 3166-1 alpha-2).
     country = models.CharField(max_length=2, default="US", help_text="ISO 3166 code, e.g. US, GB")
+    # R20: how long an erased client's clinical and financial rows are kept (pseudonymous).
+    retention_years = models.PositiveSmallIntegerField(
+        default=8, validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="Years an erased client's clinical and financial records are kept",
+    )
 
     history = HistoricalRecords()
 
@@ -229,6 +241,11 @@ class Client(models.Model):
     )
     email_consent = models.BooleanField(default=False, help_text="May receive e-mail")
     sms_consent = models.BooleanField(default=False, help_text="May receive SMS")
+    # R20: the portal and the client's messages in this language; blank: the clinic's.
+    language = models.CharField(
+        max_length=10, blank=True, choices=settings.LANGUAGES,
+        help_text="Language of the portal and of messages (blank: the clinic's)",
+    )
     # R2: the medical questionnaire and consent form, completed once before session 1.
     paperwork_completed_at = models.DateTimeField(null=True, blank=True)
     paperwork_completed_by = models.ForeignKey(
@@ -258,6 +275,10 @@ class Client(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def message_language(self) -> str:
+        return self.language or self.clinic.language or "en"
 
     @property
     def paperwork_done(self) -> bool:
@@ -530,3 +551,4 @@ class ClosureDay(models.Model):
 
 # The audit trail lives in its own module; imported here so that Django registers the model.
 from clinic.audit import AuditEvent  # noqa: E402,F401
+from clinic.erasure import ClientErasure  # noqa: E402,F401

@@ -157,11 +157,13 @@ def accept_invitation(*, token: str, password: str):
 
 
 def update_preferences(*, client: Client, email: str, phone: str, email_consent: bool,
-                       sms_consent: bool) -> Client:
+                       sms_consent: bool, language: str | None = None) -> Client:
     """The client changes their contact details and consents (R12: consent decides channels).
     A changed e-mail address is told to the old one (clinic.clients)."""
     client.email, client.phone = email, phone
     client.email_consent, client.sms_consent = email_consent, sms_consent
+    if language is not None:
+        client.language = language
     return save_client(client=client, by=client.user)
 
 

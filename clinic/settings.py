@@ -135,6 +135,9 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"  # instants are stored in UTC; each clinic shows its own local time
 USE_I18N = True
+# Client-facing pages and messages come in these languages, chosen per client (R20).
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -264,6 +267,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "aftercare.tasks.dispatch_due_reminders",
         "schedule": 60.0,  # seconds
         "options": {"expires": 50},
+    },
+    # R20: erased clients' records go once the clinic's retention period is over.
+    "clinic-purge-erased-clients": {
+        "task": "clinic.tasks.purge_erased_clients",
+        "schedule": 24 * 60 * 60.0,
     },
 }
 

@@ -9,10 +9,12 @@ import re
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from aftercare.models import ReminderStatus
 from clinic.models import Client, Clinic, Shade, TreatmentArea, TreatmentPlan
+from clinic.phones import to_e164
 
 PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ().\-/]{4,40}$")
 MAX_PRICE = Decimal("100000.00")
@@ -41,7 +43,7 @@ class ClientForm(forms.ModelForm):
     class Meta:
         model = Client
         fields = [
-            "first_name", "last_name", "email", "phone", "date_of_birth", "clinic",
+            "first_name", "last_name", "email", "phone", "date_of_birth", "clinic", "language",
             "email_consent", "sms_consent",
         ]
         labels = {
@@ -89,6 +91,12 @@ class ClientForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("phone") and cleaned.get("clinic"):
+            # Stored in E.164, read with the clinic's country as the default region (R20).
+            try:
+                cleaned["phone"] = to_e164(cleaned["phone"], cleaned["clinic"].country)
+            except ValidationError as error:
+                self.add_error("phone", error)
         if cleaned.get("sms_consent") and not cleaned.get("phone"):
             self.add_error("phone", "SMS consent needs a phone number.")
         if cleaned.get("email_consent") and not cleaned.get("email"):

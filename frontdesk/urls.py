@@ -3,6 +3,7 @@
 from django.urls import path
 
 from frontdesk import booking_views as bookings
+from frontdesk import erasure_views, import_views
 from frontdesk import views as desk
 
 app_name = "frontdesk"
@@ -12,8 +13,11 @@ urlpatterns = [
     path("calendar/slot/", bookings.calendar_slot, name="calendar_slot"),
     path("clients/", desk.client_list, name="client_list"),
     path("clients/new/", desk.client_create, name="client_create"),
+    path("clients/import/", import_views.client_import, name="client_import"),
+    path("clients/import/confirm/", import_views.client_import_confirm, name="client_import_confirm"),
     path("clients/<int:client_id>/", desk.client_detail, name="client_detail"),
     path("clients/<int:client_id>/edit/", desk.client_edit, name="client_edit"),
+    path("clients/<int:client_id>/erase/", erasure_views.client_erase, name="client_erase"),
     path("clients/<int:client_id>/plans/new/", desk.plan_create, name="plan_create"),
     path("plans/<int:plan_id>/", desk.plan_detail, name="plan_detail"),
     path("plans/<int:plan_id>/amend/", desk.plan_amend, name="plan_amend"),

@@ -7,6 +7,7 @@ from django.contrib.auth import password_validation
 
 from clinic.clinic_time import client_day, client_time
 from clinic.models import Client
+from clinic.phones import to_e164
 
 
 class AcceptInvitationForm(forms.Form):
@@ -30,17 +31,22 @@ class AcceptInvitationForm(forms.Form):
 class PreferencesForm(forms.ModelForm):
     class Meta:
         model = Client
-        fields = ["email", "phone", "email_consent", "sms_consent"]
+        fields = ["email", "phone", "email_consent", "sms_consent", "language"]
         labels = {
             "email": "E-mail address",
             "phone": "Mobile phone",
             "email_consent": "Send me aftercare and reminders by e-mail",
             "sms_consent": "Send me aftercare and reminders by text message (SMS)",
+            "language": "Language / Idioma",
         }
         widgets = {
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
             "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
         }
+
+    def clean_phone(self) -> str:
+        # Stored in E.164, read with the clinic's country as the default region (R20).
+        return to_e164(self.cleaned_data.get("phone") or "", self.instance.clinic.country)
 
     def clean(self):
         cleaned = super().clean()

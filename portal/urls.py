@@ -11,6 +11,7 @@ urlpatterns = [
     path("plans/<int:plan_id>/third-session/", views.third_session, name="third_session"),
     path("messages/", views.messages_page, name="messages"),
     path("preferences/", views.preferences, name="preferences"),
+    path("my-data.zip", views.download_data, name="download_data"),
     path("invitation/<str:token>/", views.accept_invitation, name="accept_invitation"),
     path("invite/<int:client_id>/", views.invite, name="invite"),
 ]

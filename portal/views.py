@@ -22,6 +22,7 @@ from aftercare.models import Reminder, ReminderStatus
 from aftercare.window import AftercareWindow, aftercare_window
 from clinic import audit, portal
 from clinic.access import client_profile, client_required, get_client_for, staff_required
+from clinic.client_data import client_data_zip
 from clinic.clinic_time import client_day, client_moment, client_time, day_label, local_date
 from clinic.models import Client, PlanStatus, Role, SlotRequestStatus, TreatmentPlan
 from clinic.redirects import next_url
@@ -231,6 +232,18 @@ def preferences(request):
         messages.success(request, "Your contact details and message preferences are saved.")
         return redirect("portal:preferences")
     return render(request, "portal/preferences.html", {"form": form, "client": client})
+
+
+@client_required
+def download_data(request):
+    """Download my data (R20): the client's own ZIP, recorded in the audit trail."""
+    client = _client(request)
+    content = client_data_zip(client)
+    audit.record_export(request, what="Client's own data (ZIP)", client=client, obj=client)
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = 'attachment; filename="my-pigment-data.zip"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def accept_invitation(request, token):

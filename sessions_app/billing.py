@@ -13,22 +13,19 @@ and a forfeited deposit is a fee for a lost slot: neither reduces the balance.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import models
 from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from clinic import locale_format
 from clinic.models import TreatmentPlan
 from sessions_app.models import Deposit, DepositState, Payment
 
 ZERO = Decimal("0.00")
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
 
-# Symbols for the currencies clinics use; any other ISO code is written after the amount.
-_SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€", "CAD": "CA$", "AUD": "A$", "NZD": "NZ$"}
-# Minor units per ISO 4217 where they are not 2 (amounts are stored with 2 decimals anyway).
-_EXPONENTS = {"JPY": 0, "KRW": 0, "ISK": 0}
 
 
 class PaymentMethod(models.TextChoices):
@@ -126,14 +123,7 @@ def plan_bill(plan: TreatmentPlan) -> Bill:
     return bill_from(with_bill(TreatmentPlan.objects.filter(pk=plan.pk)).get())
 
 
-def format_money(amount: Decimal | None, currency: str) -> str:
-    """'$1,234.50', '£90.00', '-$10.00', '1,200.00 CHF'. Rounds half up to the currency's
-    minor unit; never goes through a float."""
-    if amount is None:
-        return ""
-    places = _EXPONENTS.get(currency, 2)
-    value = Decimal(amount).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    sign = "-" if value < 0 else ""
-    digits = f"{abs(value):,.{places}f}"
-    symbol = _SYMBOLS.get(currency)
-    return f"{sign}{symbol}{digits}" if symbol else f"{sign}{digits} {currency}"
+def format_money(amount: Decimal | None, currency: str, locale: str | None = None) -> str:
+    """'$1,234.50', '£90.00', '-$10.00' in the active (or given) clinic locale; see
+    clinic.locale_format - the one place money is written for people."""
+    return locale_format.format_money(amount, currency, locale)

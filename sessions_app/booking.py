@@ -876,3 +876,58 @@ def cancel_plan(*, plan: TreatmentPlan, by, reason: str) -> TreatmentPlan:
         plan.status = PlanStatus.CANCELLED
         save_by(plan, by)
         return plan
+
+
+# --------------------------------------------------------------------------- imported history (R20)
+
+IMPORT_ACCOUNT = "imported-history"
+IMPORTED_SESSION_TIME = dt.time(10)
+# Spacing used to place the earlier imported sessions before the last one: R4's usual target
+# for session 2, then R5's earliest third-session day for every later one.
+IMPORTED_GAPS = {2: 14}
+IMPORTED_LATER_GAP = 21
+
+
+def import_account():
+    """The placeholder practitioner of imported past sessions: an inactive account that can
+    never sign in (the real practitioner lived in the clinic's previous system)."""
+    from django.contrib.auth import get_user_model
+
+    user, created = get_user_model().objects.get_or_create(
+        username=IMPORT_ACCOUNT,
+        defaults={"first_name": "Imported", "last_name": "history", "is_active": False},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def imported_session_days(done: int, last_on: dt.date) -> list[dt.date]:
+    """Local dates of sessions 1..done, the last one on `last_on`."""
+    days = [last_on]
+    for number in range(done, 1, -1):
+        days.append(days[-1] - dt.timedelta(days=IMPORTED_GAPS.get(number, IMPORTED_LATER_GAP)))
+    return days[::-1]
+
+
+def record_imported_history(clinic: Clinic, plans: list[tuple[TreatmentPlan, int, dt.date]], *, by) -> int:
+    """Write imported plans' past sessions as completed history, inside the caller's
+    transaction. No aftercare is planned: those days are long past. Returns the count."""
+    from simple_history.utils import bulk_create_with_history
+
+    practitioner = import_account()
+    length = dt.timedelta(minutes=clinic.default_session_minutes)
+    sessions = []
+    for plan, done, last_on in plans:
+        for number, day in enumerate(imported_session_days(done, last_on), start=1):
+            starts = at_local(day, IMPORTED_SESSION_TIME, clinic.tz)
+            sessions.append(TreatmentSession(
+                plan=plan, client_id=plan.client_id, clinic=clinic, number=number,
+                practitioner=practitioner, starts_at=starts, ends_at=starts + length,
+                status=SessionStatus.COMPLETED, booked_by=by or practitioner,
+                checked_in_at=starts, completed_at=starts + length, imported=True,
+            ))
+    bulk_create_with_history(sessions, TreatmentSession, batch_size=1000, default_user=by,
+                             default_change_reason="Imported")
+    return len(sessions)

@@ -74,6 +74,9 @@ class TreatmentSession(models.Model):
     late_cancellation = models.BooleanField(
         default=False, help_text="Cancelled with less than the clinic's notice (R6)"
     )
+    # Past sessions carried over from a clinic's previous system (R20): history only, never a
+    # calendar booking, so the overlap constraints leave them out (migration 0009).
+    imported = models.BooleanField(default=False, editable=False)
 
     objects = TreatmentSessionQuerySet.as_manager()
     history = HistoricalRecords()

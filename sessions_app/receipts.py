@@ -39,7 +39,7 @@ def _local(instant, deposit: Deposit) -> str:
 
 
 def _status_line(deposit: Deposit) -> str:
-    amount = format_money(deposit.amount, deposit.currency)
+    amount = format_money(deposit.amount, deposit.currency, deposit.plan.clinic.locale)
     session = f"session {deposit.session.number}" if deposit.session_id else ""
     return {
         DepositState.REQUESTED: f"A booking deposit of {amount} is requested and not paid yet.",
@@ -64,7 +64,7 @@ def deposit_receipt(deposit: Deposit) -> Receipt:
         number=f"D-{deposit.pk:06d}",
         title=title,
         deposit=deposit,
-        amount=format_money(deposit.amount, deposit.currency),
+        amount=format_money(deposit.amount, deposit.currency, deposit.plan.clinic.locale),
         method=method_label(deposit.method),
         paid_on=_local(deposit.paid_at, deposit),
         closed_on=_local(deposit.closed_at, deposit),

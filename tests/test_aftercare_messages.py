@@ -89,7 +89,7 @@ def test_the_window_reminder_and_the_window_closing(second_session):
 def test_the_third_session_prompt_gives_the_window_and_the_deposit(second_session):
     message = render(second_session, "third_session_prompt", due=at(3, 15, 10))
     assert message.subject == "Book your third session (between Tuesday 31 March and Tuesday 7 April)"
-    assert "deposit of 100.00 USD" in message.text
+    assert "deposit of $100.00" in message.text
     text = render(second_session, "third_session_prompt", channel="sms", due=at(3, 15, 10))
     assert "between Tuesday 31 March and Tuesday 7 April" in text.sms
 

@@ -374,7 +374,7 @@ def test_check_in_goes_back_to_the_start_page(desk, plan, practitioner):
 def test_a_no_show_forfeits_the_deposit_it_held(desk, two_and_three):
     second, third = two_and_three
     url = reverse("frontdesk:session_no_show", args=[third.pk])
-    assert "The deposit of 100.00 USD held for this session is forfeited" in desk.get(url).content.decode()
+    assert "The deposit of $100.00 held for this session is forfeited" in desk.get(url).content.decode()
     desk.post(url)
     third.refresh_from_db()
     assert third.status == SessionStatus.NO_SHOW

@@ -179,7 +179,7 @@ def test_the_client_page_shows_plans_sessions_deposits_and_history(
     html = desk.get(reverse("frontdesk:client_detail", args=[client_.pk])).content.decode()
     assert "Full scalp" in html and "2 of 3 sessions done" in html
     assert "Wed 18 Mar 2026, 10:00" in html  # local time of session 3
-    assert "100.00 USD · session 3" in html
+    assert "$100.00 · session 3" in html
     assert "Session 3</strong> changed by Fran Desk" in html
     assert "Start: 17 Mar 2026 10:00" in html and "18 Mar 2026 10:00" in html
 

@@ -92,7 +92,7 @@ def test_the_plan_page_shows_the_next_sessions_window_and_links_to_the_bill(desk
     sessions_one_and_two_done(plan, practitioner)
     html = desk.get(reverse("frontdesk:plan_detail", args=[plan.pk])).content.decode()
     assert "can start from <strong>Tuesday 17 March</strong> to <strong>Tuesday 24 March</strong>" in html
-    assert "A booking deposit of 100.00 USD is needed" in html
+    assert "A booking deposit of $100.00 is needed" in html
     assert "Book session 3" in html
     assert reverse("money:plan_bill", args=[plan.pk]) in html
 

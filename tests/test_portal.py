@@ -190,7 +190,7 @@ def test_the_bill_shows_price_payments_deposits_and_balance(client, between_2_an
     booking.record_deposit(plan=between_2_and_3, amount=Decimal("100.00"), by=front_desk)
     sign_in_client_of(client, between_2_and_3)
     page = client.get(reverse("portal:home")).content.decode()
-    assert 'data-testid="balance">1400.00 USD' in page
+    assert 'data-testid="balance">$1,400.00' in page
     assert "Deposits held for a booking" in page
 
 
