@@ -340,6 +340,10 @@ class ZoneAssessment(models.Model):
         choices=Shade.choices, null=True, blank=True,
         help_text="Only when this zone got another shade than the session's main one",
     )
+    not_assessed_reason = models.CharField(
+        max_length=200, blank=True,
+        help_text="Why retention was not rated in this zone (R9: a rating or a reason)",
+    )
 
     history = HistoricalRecords()
 
@@ -364,7 +368,7 @@ class ZoneAssessment(models.Model):
     @property
     def is_empty(self) -> bool:
         return (self.retention is None and self.density is None and not self.gaps_filled
-                and not self.blended and self.shade_used is None)
+                and not self.blended and self.shade_used is None and not self.not_assessed_reason)
 
 
 class HairlineDesign(models.Model):

@@ -224,7 +224,9 @@ def test_save_and_complete_completes_through_the_booking_service(
     client, practitioner, second_session, first_log
 ):
     sign_in(client, practitioner)
-    response = client.post(log_url(second_session), form_data(shade_used=5, complete="1"), follow=True)
+    ratings = {f"retention_{zone}": 3 for zone, _ in records.treated_zones(second_session)}
+    response = client.post(log_url(second_session), form_data(shade_used=5, complete="1", **ratings),
+                           follow=True)
     assert response.redirect_chain[-1][0] == reverse("practice:plan_progress", args=[second_session.plan_id])
     assert "Session 2 of 3 is completed" in response.content.decode()
     second_session.refresh_from_db()
