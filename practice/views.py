@@ -137,6 +137,7 @@ def _log_page(request: HttpRequest, session: TreatmentSession, record, form, cur
         "photos": list(session.photos.all()),
         "versions": _versions(record),
         "can_complete": session.is_open,
+        "missing": records.log_missing(session) if session.is_open else [],
         "locked": not session.is_live,
         "retention_cells": scalp_cells("retention", ratings),
         "previous_density_cells": scalp_cells(

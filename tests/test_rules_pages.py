@@ -83,3 +83,22 @@ def test_who_opens_the_cancel_page(client, request, two_and_three, who, expected
     if who != "anonymous":
         sign_in(client, request.getfixturevalue(who))
     assert client.get(reverse("frontdesk:session_cancel", args=[second.pk])).status_code == expected
+
+
+def test_the_session_log_shows_what_is_missing_beside_complete_and_saves_not_assessed(
+    client, practitioner, second_session, first_log
+):
+    from sessions_app import records
+
+    sign_in(client, practitioner)
+    url = reverse("practice:session_log", args=[second_session.pk])
+    page = client.get(url).content.decode()
+    assert 'data-testid="log-missing"' in page and "Crown: retention rating" in page
+    data = {"revision": "0", "notes": "", "shade_used": "4", "photo_kind": "before"}
+    for zone, _ in records.treated_zones(second_session):
+        data[f"retention_{zone}"] = "3"
+    data["retention_crown"] = ""
+    data["not_assessed_crown"] = "Scabs from a knock"
+    client.post(url, data)
+    assert records.log_missing(second_session) == []
+    assert 'data-testid="log-missing"' not in client.get(url).content.decode()
