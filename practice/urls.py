@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from practice import views
+from practice import uncomplete_views, views
 
 app_name = "practice"
 urlpatterns = [
@@ -10,6 +10,8 @@ urlpatterns = [
     path("sessions/<int:session_id>/", views.session_log, name="session_log"),
     path("sessions/<int:session_id>/suggestion/", views.session_suggestion, name="session_suggestion"),
     path("sessions/<int:session_id>/complete/", views.complete_session, name="complete_session"),
+    path("sessions/<int:session_id>/uncomplete/", uncomplete_views.uncomplete_session,
+         name="uncomplete_session"),
     path("plans/<int:plan_id>/", views.plan_progress, name="plan_progress"),
     path("photos/<int:photo_id>/", views.photo, name="photo"),
     path("photos/<int:photo_id>/<slug:variant>/", views.photo, name="photo"),

@@ -138,6 +138,7 @@ def _log_page(request: HttpRequest, session: TreatmentSession, record, form, cur
         "versions": _versions(record),
         "can_complete": session.is_open,
         "missing": records.log_missing(session) if session.is_open else [],
+        "is_manager": role_of(request.user) == Role.MANAGER,
         "locked": not session.is_live,
         "retention_cells": scalp_cells("retention", ratings),
         "previous_density_cells": scalp_cells(

@@ -102,3 +102,43 @@ def test_the_session_log_shows_what_is_missing_beside_complete_and_saves_not_ass
     client.post(url, data)
     assert records.log_missing(second_session) == []
     assert 'data-testid="log-missing"' not in client.get(url).content.decode()
+
+
+@pytest.fixture
+def completed_second(second_session, first_log, practitioner):
+    from tests.factories import write_full_log
+
+    write_full_log(second_session, practitioner)
+    return booking.complete_session(session=second_session, by=practitioner)
+
+
+@pytest.mark.parametrize("who,expected", [
+    ("anonymous", 302), ("client", 403), ("front_desk", 403), ("practitioner", 403),
+    ("manager", 200), ("outsider", 404),
+])
+def test_who_opens_the_uncomplete_page(client, request, completed_second, who, expected):
+    from tests.factories import make_portal_user
+
+    if who == "client":
+        sign_in(client, make_portal_user(completed_second.client))
+    elif who != "anonymous":
+        sign_in(client, request.getfixturevalue(who))
+    url = reverse("practice:uncomplete_session", args=[completed_second.pk])
+    assert client.get(url).status_code == expected
+    posted = client.post(url, {"reason": "Completed by mistake"}).status_code
+    assert posted == (302 if who in ("anonymous", "manager") else expected)
+    completed_second.refresh_from_db()
+    undone = completed_second.status == SessionStatus.CHECKED_IN
+    assert undone == (who == "manager")
+
+
+def test_a_manager_undoes_a_completion_with_a_reason_on_the_page(client, manager, completed_second):
+    sign_in(client, manager)
+    url = reverse("practice:uncomplete_session", args=[completed_second.pk])
+    assert "This field is required" in client.post(url, {"reason": ""}).content.decode()
+    completed_second.refresh_from_db()
+    assert completed_second.status == SessionStatus.COMPLETED
+    client.post(url, {"reason": "Completed the wrong client"})
+    completed_second.refresh_from_db()
+    assert completed_second.status == SessionStatus.CHECKED_IN
+    assert completed_second.history.first().history_change_reason.endswith("Completed the wrong client")
