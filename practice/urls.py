@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from practice import uncomplete_views, views
+from practice import glass_views, uncomplete_views, views
 
 app_name = "practice"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("sessions/<int:session_id>/complete/", views.complete_session, name="complete_session"),
     path("sessions/<int:session_id>/uncomplete/", uncomplete_views.uncomplete_session,
          name="uncomplete_session"),
+    path("sessions/<int:session_id>/break-glass/", glass_views.break_glass, name="break_glass"),
     path("plans/<int:plan_id>/", views.plan_progress, name="plan_progress"),
     path("photos/<int:photo_id>/", views.photo, name="photo"),
     path("photos/<int:photo_id>/<slug:variant>/", views.photo, name="photo"),

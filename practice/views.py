@@ -23,7 +23,8 @@ from clinic.access import current_clinic, get_plan_for, get_session_for, role_of
 from clinic.clinic_time import local_date
 from clinic.models import Role
 from practice.forms import RatingsForm, SessionLogForm, initial_for
-from sessions_app import booking, photos, records
+from practice.glass_views import require_record
+from sessions_app import booking, glass, photos, records
 from sessions_app.models import Density, Retention, SessionRecord, SessionStatus, TreatmentSession, Zone
 
 CLINICAL = records.CLINICAL_ROLES
@@ -66,6 +67,8 @@ def my_day(request: HttpRequest) -> HttpResponse:
 def session_log(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_session_for(request.user, session_id)
     _require_clinical(request.user)
+    if (elsewhere := require_record(request, session.client, session.clinic)) is not None:
+        return elsewhere
     if request.htmx and request.GET.get("partial") == "suggestion":
         return _suggestion(request, session)  # the suggestion's address before it had its own
     record = records.record_of(session)
@@ -91,6 +94,8 @@ def session_suggestion(request: HttpRequest, session_id: int) -> HttpResponse:
     """The live shade suggestion of the session log, re-rendered as the ratings change (htmx)."""
     session = get_session_for(request.user, session_id)
     _require_clinical(request.user)
+    if not glass.may_read_record(request.user, session.client, session.clinic):
+        raise PermissionDenied("Break the glass on the session log first.")
     return _suggestion(request, session)
 
 
@@ -233,6 +238,8 @@ def _complete(request: HttpRequest, session: TreatmentSession, *, saved: bool = 
 def plan_progress(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = get_plan_for(request.user, plan_id)
     _require_clinical(request.user)
+    if (elsewhere := require_record(request, plan.client, plan.clinic)) is not None:
+        return elsewhere
     progress = records.plan_progress(plan)
     for session in progress.sessions:
         zones = session.zone_map
@@ -268,6 +275,8 @@ def photo(request: HttpRequest, photo_id: int, variant: str = "full") -> FileRes
         raise Http404("No such photo size.")
     item = records.get_photo_for(request.user, photo_id)
     _require_clinical(request.user)
+    if not glass.may_read_record(request.user, item.session.client, item.session.clinic):
+        raise PermissionDenied("Break the glass on the session log first.")
     try:
         handle = photos.open_photo(item, variant)  # FileResponse closes it
     except (OSError, ValueError):
