@@ -22,6 +22,7 @@ from clinic import audit
 from clinic.access import current_clinic, get_plan_for, get_session_for, role_of, staff_required
 from clinic.clinic_time import local_date
 from clinic.models import Role
+from practice import week
 from practice.forms import RatingsForm, SessionLogForm, initial_for
 from practice.glass_views import require_record
 from sessions_app import booking, glass, photos, records
@@ -42,22 +43,27 @@ def my_day(request: HttpRequest) -> HttpResponse:
     default = "clinic" if role_of(request.user) == Role.MANAGER else "mine"
     who = request.GET.get("who", default)
     everyone = who == "clinic"
-    sessions = records.sessions_for_days(request.user, everyone=everyone)
     clinic = current_clinic(request)
     today = local_date(timezone.now(), clinic.tz) if clinic else timezone.localdate()
+    span = week.span_of(request.GET, today)
+    sessions = records.sessions_for_days(
+        request.user, everyone=everyone, days=span.days, start=span.first
+    )
     days = [
         {
-            "title": title, "date": today + dt.timedelta(days=offset),
+            "title": week.day_title(span.first + dt.timedelta(days=offset), today),
+            "date": span.first + dt.timedelta(days=offset),
             "sessions": [s for s in sessions if s.day_offset == offset],
         }
-        for offset, title in ((0, "Today"), (1, "Tomorrow"))
+        for offset in range(span.days)
     ]
     clinic_names = {s.clinic.name for s in sessions}
     if sessions:  # each card shows the client's last shade, from the session records
         audit.record_list_read(request, clinic=clinic, what="My day: today's and tomorrow's sessions",
                                clients=[s.client for s in sessions])
     return render(request, "practice/my_day.html", {
-        "days": days, "everyone": everyone, "show_clinic": len(clinic_names) > 1,
+        "days": days, "everyone": everyone, "span": span,
+        "who": "clinic" if everyone else "mine", "show_clinic": len(clinic_names) > 1,
         "show_practitioner": everyone,
     })
 

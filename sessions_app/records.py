@@ -211,17 +211,20 @@ def record_of(session: TreatmentSession) -> SessionRecord | None:
     )
 
 
-def sessions_for_days(user, *, everyone: bool, days: int = 2) -> list[TreatmentSession]:
-    """Sessions from today (each clinic's own calendar day) for `days` days at the user's
-    clinics: the user's own, or every practitioner's when `everyone`. One query, whatever
-    the number of sessions; each row carries `last_shade`, `has_record` and `local_day`."""
+def sessions_for_days(
+    user, *, everyone: bool, days: int = 2, start: dt.date | None = None
+) -> list[TreatmentSession]:
+    """Sessions from `start` (default today, each clinic's own calendar day) for `days` days
+    at the user's clinics: the user's own, or every practitioner's when `everyone`. One
+    query, whatever the number of sessions; each row carries `last_shade`, `has_record`,
+    `local_day` and `day_offset` (days after `start`)."""
     now = timezone.now()
     clinics = list(staff_clinics(user))
     window = Q(pk__in=[])
     for clinic in clinics:
-        today = local_date(now, clinic.tz)
-        start, end = day_span(today, today + dt.timedelta(days=days - 1), clinic.tz)
-        window |= Q(clinic=clinic, starts_at__gte=start, starts_at__lt=end)
+        today = start or local_date(now, clinic.tz)
+        begins, ends = day_span(today, today + dt.timedelta(days=days - 1), clinic.tz)
+        window |= Q(clinic=clinic, starts_at__gte=begins, starts_at__lt=ends)
     sessions = (
         TreatmentSession.objects.filter(window)
         .exclude(status=SessionStatus.CANCELLED)
@@ -237,7 +240,7 @@ def sessions_for_days(user, *, everyone: bool, days: int = 2) -> list[TreatmentS
     rows = list(sessions)
     for row in rows:
         row.local_day = local_date(row.starts_at, row.clinic.tz)
-        row.day_offset = (row.local_day - local_date(now, row.clinic.tz)).days
+        row.day_offset = (row.local_day - (start or local_date(now, row.clinic.tz))).days
     return rows
 
 

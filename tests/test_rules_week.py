@@ -1,0 +1,92 @@
+"""The practitioner's week: my day with previous / next day and a date picker, a week view
+of their own sessions (colleagues' with who=clinic), in the clinic's time; "My clients"."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.clock import chicago
+from tests.factories import make_client, make_plan, make_session, make_staff, sign_in
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
+MY_DAY = reverse("practice:my_day")
+
+
+def test_a_chosen_day_shows_only_that_day_with_previous_and_next(client, practitioner, plan):
+    make_session(plan, number=1, starts_at=chicago(3, 10, 9), practitioner=practitioner)
+    sign_in(client, practitioner)
+    page = client.get(MY_DAY, {"date": "2026-03-10"}).content.decode()
+    assert "Carl Client" in page or plan.client.full_name in page
+    assert "date=2026-03-09" in page and "date=2026-03-11" in page
+    other = client.get(MY_DAY, {"date": "2026-03-11"}).content.decode()
+    assert plan.client.full_name not in other and "No sessions on Wednesday 11 March for you" in other
+
+
+def test_the_week_view_shows_monday_to_sunday_mine_or_the_clinics(
+    client, clinic, practitioner, second_practitioner
+):
+    mine = make_plan(make_client(clinic, last_name="Mineclient"))
+    theirs = make_plan(make_client(clinic, last_name="Theirclient"))
+    make_session(mine, number=1, starts_at=chicago(3, 12, 9), practitioner=practitioner)
+    make_session(theirs, number=1, starts_at=chicago(3, 14, 13), practitioner=second_practitioner)
+    sign_in(client, practitioner)
+    page = client.get(MY_DAY, {"view": "week", "date": "2026-03-11"}).content.decode()
+    assert "Monday 9 March" in page and "Sunday 15 March" in page
+    assert "Mineclient" in page and "Theirclient" not in page
+    everyone = client.get(MY_DAY, {"view": "week", "date": "2026-03-11", "who": "clinic"}).content.decode()
+    assert "Theirclient" in everyone and "13:00" in everyone  # the clinic's time
+
+
+@pytest.mark.parametrize("bad", ["2026-13-40", "nonsense", "9999-01-01", "'; drop table"])
+def test_a_hostile_date_falls_back_to_today(client, practitioner, bad):
+    sign_in(client, practitioner)
+    assert client.get(MY_DAY, {"date": bad, "view": "week"}).status_code == 200
+
+
+def test_the_week_costs_the_same_queries_with_10x_sessions(client, clinic, practitioner):
+    sign_in(client, practitioner)
+
+    def fill(count, offset):
+        for n in range(count):
+            plan = make_plan(make_client(clinic))
+            make_session(plan, number=1, practitioner=practitioner,
+                         starts_at=chicago(3, 9 + (n % 6), 9) + dt.timedelta(minutes=20 * (offset + n // 6)),
+                         minutes=15)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(MY_DAY, {"view": "week", "date": "2026-03-09"}).status_code == 200
+        return len(queries)
+
+    fill(3, 0)
+    few = count()
+    fill(27, 3)
+    assert count() == few
+
+
+@pytest.mark.parametrize("who,expected", [
+    ("anonymous", 302), ("front_desk", 403), ("practitioner", 200), ("manager", 200),
+])
+def test_who_opens_the_week(client, request, who, expected):
+    if who != "anonymous":
+        sign_in(client, request.getfixturevalue(who))
+    assert client.get(MY_DAY, {"view": "week"}).status_code == expected
+
+
+def test_a_client_gets_403_on_the_week(client, plan):
+    from tests.factories import make_portal_user
+
+    sign_in(client, make_portal_user(plan.client))
+    assert client.get(MY_DAY, {"view": "week"}).status_code == 403
+
+
+def test_another_clinics_practitioner_sees_none_of_this_clinics_sessions(
+    client, other_clinic, plan, practitioner
+):
+    make_session(plan, number=1, starts_at=chicago(3, 10, 9), practitioner=practitioner)
+    sign_in(client, make_staff("practitioner", other_clinic))
+    page = client.get(MY_DAY, {"view": "week", "date": "2026-03-10", "who": "clinic"}).content.decode()
+    assert plan.client.full_name not in page
