@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from practice import glass_views, uncomplete_views, views
+from practice import clients_views, glass_views, uncomplete_views, views
 
 app_name = "practice"
 urlpatterns = [
     path("", views.my_day, name="my_day"),
+    path("clients/", clients_views.my_clients, name="my_clients"),
     path("sessions/<int:session_id>/", views.session_log, name="session_log"),
     path("sessions/<int:session_id>/suggestion/", views.session_suggestion, name="session_suggestion"),
     path("sessions/<int:session_id>/complete/", views.complete_session, name="complete_session"),

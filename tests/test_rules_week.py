@@ -90,3 +90,60 @@ def test_another_clinics_practitioner_sees_none_of_this_clinics_sessions(
     sign_in(client, make_staff("practitioner", other_clinic))
     page = client.get(MY_DAY, {"view": "week", "date": "2026-03-10", "who": "clinic"}).content.decode()
     assert plan.client.full_name not in page
+
+
+# --------------------------------------------------------------------------- my clients
+
+MY_CLIENTS = reverse("practice:my_clients")
+
+
+def test_my_clients_lists_only_clients_i_hold_a_session_with_and_searches(
+    client, clinic, practitioner, second_practitioner
+):
+    mine = make_plan(make_client(clinic, first_name="Mina", last_name="Mine"))
+    make_session(mine, number=1, starts_at=chicago(2, 16, 9), practitioner=practitioner,
+                 status="completed")
+    other = make_plan(make_client(clinic, first_name="Otto", last_name="Other"))
+    make_session(other, number=1, starts_at=chicago(3, 3, 9), practitioner=second_practitioner)
+    sign_in(client, practitioner)
+    page = client.get(MY_CLIENTS).content.decode()
+    assert "Mine, Mina" in page and "Other" not in page
+    assert reverse("practice:plan_progress", args=[mine.pk]) in page
+    assert "Mine, Mina" in client.get(MY_CLIENTS, {"q": "mina"}).content.decode()
+    assert "No client of yours matches" in client.get(MY_CLIENTS, {"q": "otto"}).content.decode()
+
+
+def test_my_clients_costs_the_same_queries_with_10x_clients(client, clinic, practitioner):
+    sign_in(client, practitioner)
+
+    def fill(count, offset):
+        for n in range(count):
+            plan = make_plan(make_client(clinic))
+            make_session(plan, number=1, practitioner=practitioner, minutes=15,
+                         starts_at=chicago(3, 9, 9) + dt.timedelta(minutes=20 * (offset + n)))
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(MY_CLIENTS).status_code == 200
+        return len(queries)
+
+    fill(2, 0)
+    few = count()
+    fill(18, 2)
+    assert count() == few
+
+
+@pytest.mark.parametrize("who,expected", [
+    ("anonymous", 302), ("front_desk", 403), ("practitioner", 200), ("manager", 403),
+])
+def test_who_opens_my_clients(client, request, who, expected):
+    if who != "anonymous":
+        sign_in(client, request.getfixturevalue(who))
+    assert client.get(MY_CLIENTS).status_code == expected
+
+
+def test_a_client_gets_403_on_my_clients(client, plan):
+    from tests.factories import make_portal_user
+
+    sign_in(client, make_portal_user(plan.client))
+    assert client.get(MY_CLIENTS).status_code == 403
