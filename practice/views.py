@@ -141,6 +141,7 @@ def _log_page(request: HttpRequest, session: TreatmentSession, record, form, cur
         "record": record,
         "form": form,
         "previous": previous,
+        "earlier": records.earlier_sessions(session),
         "suggestion": records.suggestion_for(session, ratings, previous) if rate_retention else None,
         "starting_shade": session.plan.get_starting_shade_display(),
         "current_design": current_design,

@@ -168,6 +168,29 @@ def log_missing(session: TreatmentSession) -> list[str]:
     )
 
 
+def earlier_sessions(session: TreatmentSession) -> list[TreatmentSession]:
+    """The plan's earlier live sessions, latest first, each with its log (`record_or_none`),
+    zones and photos: what the practitioner needs at the chair. Four queries, whatever the
+    number of sessions."""
+    earlier = list(
+        TreatmentSession.objects.filter(
+            plan_id=session.plan_id, number__lt=session.number, status__in=LIVE_STATUSES
+        )
+        .select_related("practitioner")
+        .prefetch_related(
+            Prefetch("photos", queryset=SessionPhoto.objects.order_by("pk"), to_attr="photo_list")
+        )
+        .order_by("-number")
+    )
+    logs = {
+        r.session_id: r
+        for r in SessionRecord.objects.filter(session__in=earlier).prefetch_related("zones")
+    }
+    for row in earlier:
+        row.record_or_none = logs.get(row.pk)
+    return earlier
+
+
 def previous_record(session: TreatmentSession) -> SessionRecord | None:
     """The log of the latest earlier completed session of the plan, with its zones."""
     return (

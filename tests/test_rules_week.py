@@ -147,3 +147,41 @@ def test_a_client_gets_403_on_my_clients(client, plan):
 
     sign_in(client, make_portal_user(plan.client))
     assert client.get(MY_CLIENTS).status_code == 403
+
+
+# --------------------------------------------------------------------------- at the chair
+
+
+def test_the_log_shows_the_earlier_sessions_retention_shade_and_notes(
+    client, practitioner, second_session, first_log
+):
+    sign_in(client, practitioner)
+    page = client.get(reverse("practice:session_log", args=[second_session.pk])).content.decode()
+    assert 'data-testid="earlier-sessions"' in page
+    assert "Session 1 · 16 Feb 2026" in page
+    assert "Foundation laid; skin took the pigment well." in page
+
+
+def test_the_log_costs_the_same_queries_with_more_earlier_sessions(client, clinic, practitioner):
+    from sessions_app import records
+
+    def plan_with(n, hour):
+        plan = make_plan(make_client(clinic), quoted_sessions=n + 1)
+        first = chicago(10, 1, hour) - dt.timedelta(days=365)
+        for number in range(1, n + 1):
+            done = make_session(plan, number=number, practitioner=practitioner, status="completed",
+                                starts_at=first + dt.timedelta(days=21 * (number - 1)), minutes=60)
+            records.save_session_log(session=done, by=practitioner,
+                                     log=records.LogInput(shade_used=4, notes=f"Session {number}"))
+        return make_session(plan, number=n + 1, starts_at=chicago(3, 2, hour), practitioner=practitioner,
+                            minutes=60)
+
+    few, many = plan_with(1, 9), plan_with(5, 13)
+    sign_in(client, practitioner)
+
+    def count(session):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("practice:session_log", args=[session.pk])).status_code == 200
+        return len(queries)
+
+    assert count(few) == count(many)
