@@ -402,7 +402,9 @@ def session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
         return refused
     later = booking.later_sessions(session)
     form = CancelSessionForm(request.POST or None)
-    later_form = LaterSessionsForm(request.POST or None, sessions=later, clinic=session.clinic)
+    later_form = LaterSessionsForm(
+        request.POST if request.method == "POST" else None, sessions=later, clinic=session.clinic
+    )
     if request.method == "POST" and form.is_valid() and later_form.is_valid():
         clinic_initiated = form.cleaned_data["clinic_initiated"]
         outcome = booking.cancellation_outcome(session, clinic_initiated=clinic_initiated)
@@ -473,7 +475,8 @@ def session_no_show(request: HttpRequest, session_id: int) -> HttpResponse:
     if refused:
         return refused
     later_form = LaterSessionsForm(
-        request.POST or None, sessions=booking.later_sessions(session), clinic=session.clinic
+        request.POST if request.method == "POST" else None,
+        sessions=booking.later_sessions(session), clinic=session.clinic,
     )
     if request.method == "POST":
         if not later_form.is_valid():

@@ -750,6 +750,12 @@ def cancel_session(
         session, clinic = _lock_session(session)
         _require_staff(by, clinic, "cancel sessions")
         _require_status(session, (SessionStatus.BOOKED,), "cancelled")
+        if clinic_initiated and not reason.strip():
+            raise BookingRefused(
+                "Say why the clinic cancels: the reason is kept with the session and its deposit "
+                "(R6).",
+                code="reason_required",
+            )
         _check_later(session, later, f"Cancelling session {session.number}")
         _cancel_locked(session, by, reason=reason, clinic_initiated=clinic_initiated)
         _handle_later(session, later, by, clinic_initiated=clinic_initiated)
@@ -759,6 +765,9 @@ def cancel_session(
 def _cancel_locked(session: TreatmentSession, by, *, reason: str, clinic_initiated: bool) -> None:
     """Cancel a locked, booked session; its deposit follows the notice rule (R6)."""
     outcome = cancellation_outcome(session, clinic_initiated=clinic_initiated)
+    waived = clinic_initiated and cancellation_outcome(session).late  # a forfeit let go
+    if clinic_initiated:
+        session.waive_reason, session.waived_by, session.waived_at = reason.strip(), by, timezone.now()
     session.status = SessionStatus.CANCELLED
     session.cancelled_at = timezone.now()
     session.cancel_reason = reason.strip()
@@ -769,6 +778,9 @@ def _cancel_locked(session: TreatmentSession, by, *, reason: str, clinic_initiat
     else:
         for deposit in outcome.deposits:
             deposit.session = None  # held on the plan again: refundable or reusable
+            if waived:
+                deposit.waive_reason, deposit.waived_by = reason.strip(), by
+                deposit.waived_at = timezone.now()
             save_by(deposit, by)
     _after_session_freed(session)
 

@@ -74,6 +74,12 @@ class TreatmentSession(models.Model):
     late_cancellation = models.BooleanField(
         default=False, help_text="Cancelled with less than the clinic's notice (R6)"
     )
+    # "The clinic cancelled, not the client" (R6): who said so, when and why.
+    waive_reason = models.TextField(blank=True, help_text="Why the clinic cancelled (no forfeit)")
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    waived_at = models.DateTimeField(null=True, blank=True)
 
     objects = TreatmentSessionQuerySet.as_manager()
     history = HistoricalRecords()
@@ -162,6 +168,12 @@ class Deposit(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     note = models.TextField(blank=True)
+    # A forfeit waived because the clinic cancelled (R6): who, when, why.
+    waive_reason = models.TextField(blank=True)
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    waived_at = models.DateTimeField(null=True, blank=True)
     # One key per payment form: a double click or a second tab records the money once. Unique
     # per plan, never across plans: a key can only ever meet its own plan's money.
     idempotency_key = models.UUIDField(null=True, blank=True, editable=False)

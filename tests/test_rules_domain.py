@@ -247,3 +247,29 @@ def test_session_1_needs_no_ratings(first_session, plan, practitioner):
     assert log_missing(1, [("crown", "Crown")], {}, None) == []
     assert log_missing(2, [("crown", "Crown")], {"crown": (None, "Scab")}, 4) == []
     assert log_missing(2, [("crown", "Crown")], {"crown": (None, "")}, 4) != []
+
+
+# --------------------------------------------------------------------------- R6 waived forfeit
+
+
+def test_the_clinic_cancelling_needs_a_reason_kept_on_the_session_and_deposit(
+    after_session_2, practitioner, front_desk, frozen_now
+):
+    booking.record_deposit(plan=after_session_2, amount=Decimal("100.00"), by=front_desk)
+    third = booking.book_session(plan=after_session_2, starts_at=chicago(3, 17),
+                                 practitioner=practitioner, by=front_desk)
+    frozen_now.move_to(chicago(3, 16, 9))  # less than 48 hours: the client would forfeit
+    with refused("reason_required"):
+        booking.cancel_session(session=third, by=front_desk, clinic_initiated=True, reason=" ")
+    booking.cancel_session(session=third, by=front_desk, clinic_initiated=True,
+                           reason="Practitioner ill")
+    third.refresh_from_db()
+    deposit = Deposit.objects.get()
+    assert deposit.state == DepositState.PAID
+    assert (third.waive_reason, third.waived_by) == ("Practitioner ill", front_desk)
+    assert (deposit.waive_reason, deposit.waived_by) == ("Practitioner ill", front_desk)
+    assert deposit.waived_at is not None and third.waived_at is not None
+    from sessions_app.client_history import client_history
+
+    changes = [c for e in client_history(after_session_2.client) for c in e.changes]
+    assert ("Forfeit waived because", "—", "Practitioner ill") in changes
