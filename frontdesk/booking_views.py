@@ -33,6 +33,7 @@ from clinic.models import Client, Clinic, Role, TreatmentPlan
 from clinic.redirects import next_url
 from frontdesk.booking_forms import BookingForm, CancelSessionForm, RescheduleForm
 from frontdesk.forms import ClientSearchForm
+from frontdesk.later_forms import LaterSessionsForm
 from sessions_app import booking, slots
 from sessions_app.booking import BookingRefused
 from sessions_app.calendar import (
@@ -394,33 +395,48 @@ def session_reschedule_preview(request: HttpRequest, session_id: int) -> HttpRes
 
 @desk_required
 def session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
-    """Cancel a booked session, with the deposit outcome (R6) shown before confirming."""
+    """Cancel a booked session, with the deposit outcome (R6) and the later sessions it
+    affects (R8) shown first; those are cancelled or moved in the same step."""
     session, refused = _session_or_redirect(request, session_id, (SessionStatus.BOOKED,), "cancelled")
     if refused:
         return refused
+    later = booking.later_sessions(session)
     form = CancelSessionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    later_form = LaterSessionsForm(
+        request.POST if request.method == "POST" else None, sessions=later, clinic=session.clinic
+    )
+    if request.method == "POST" and form.is_valid() and later_form.is_valid():
         clinic_initiated = form.cleaned_data["clinic_initiated"]
         outcome = booking.cancellation_outcome(session, clinic_initiated=clinic_initiated)
         try:
             booking.cancel_session(
                 session=session, by=request.user, reason=form.cleaned_data["reason"],
-                clinic_initiated=clinic_initiated,
+                clinic_initiated=clinic_initiated, later=later_form.later(),
             )
         except BookingRefused as refusal:
             form.add_error(None, refusal.message)
         else:
+            also = f" Sessions after it handled: {len(later)}." if later else ""
             messages.success(
                 request, f"Session {session.number} for {session.client.full_name} cancelled. "
-                f"{outcome.message}"
+                f"{outcome.message}{also}"
             )
             return redirect(next_url(request, _plan_url(session.plan_id)))
     return render(request, "frontdesk/cancel.html", {
         "session": session, "plan": session.plan, "client": session.client, "form": form,
         "clinic": session.clinic, "outcome": booking.cancellation_outcome(session),
         "clinic_outcome": booking.cancellation_outcome(session, clinic_initiated=True),
+        "later_form": later_form, "impact": _impact(later_form),
         "next": next_url(request, ""),
     })
+
+
+def _impact(later_form: LaterSessionsForm) -> list[dict]:
+    """Each later session with what cancelling it now would do to its deposit (R6, R8)."""
+    return [
+        row | {"outcome": booking.cancellation_outcome(row["session"])}
+        for row in later_form.rows()
+    ]
 
 
 def _act(request: HttpRequest, session: TreatmentSession, service, done: str) -> HttpResponse:
@@ -458,11 +474,19 @@ def session_no_show(request: HttpRequest, session_id: int) -> HttpResponse:
     )
     if refused:
         return refused
+    later_form = LaterSessionsForm(
+        request.POST if request.method == "POST" else None,
+        sessions=booking.later_sessions(session), clinic=session.clinic,
+    )
     if request.method == "POST":
-        return _act(request, session, booking.mark_no_show,
+        if not later_form.is_valid():
+            messages.error(request, "Say what happens to each later session.")
+            return redirect(request.path)
+        later = later_form.later()
+        return _act(request, session, lambda **kw: booking.mark_no_show(**kw, later=later),
                     f"Session {session.number} for {session.client.full_name}: no-show recorded.")
     held = list(session.deposits.filter(state=DepositState.PAID))
     return render(request, "frontdesk/session_action.html", {
         "session": session, "clinic": session.clinic, "action": "no_show", "held": held,
-        "next": next_url(request, ""),
+        "impact": _impact(later_form), "next": next_url(request, ""),
     })

@@ -200,7 +200,11 @@ def _record_deposit(request: HttpRequest, plan: TreatmentPlan, requested: Deposi
 def _deposit_page(request, plan: TreatmentPlan, requested: Deposit | None, *, form=None, request_form=None):
     """The two forms of the page: pay a deposit now (`form`), or request one (`request_form`)."""
     pending = requested or plan.deposits.filter(state=DepositState.REQUESTED).order_by("id").first()
-    amount = pending.amount if pending else plan.clinic.deposit_amount
+    part_paid = booking.held_total(plan)
+    short = plan.clinic.deposit_amount - part_paid
+    # A part payment made: propose what is still needed.
+    full = plan.clinic.deposit_amount
+    amount = pending.amount if pending else (short if 0 < short < full else full)
     key = form_key(plan, "deposit")
     form = form or MoneyForm(initial={"amount": amount, "idempotency_key": key})
     request_form = request_form or DepositRequestForm(
@@ -213,6 +217,8 @@ def _deposit_page(request, plan: TreatmentPlan, requested: Deposit | None, *, fo
         "requested": requested,
         "pending": pending,
         "held": booking.held_deposit(plan),
+        "part_paid": part_paid if 0 < short else None,
+        "still_needed": short,
         "window": _third_window(plan),
         "show_request": request_form.is_bound,
         "links": _plan_links(plan),

@@ -80,6 +80,14 @@ class RatingsForm(forms.Form):
                     label=f"{label} retention", choices=RETENTION_CHOICES, required=False,
                     coerce=int, empty_value=None, widget=forms.RadioSelect,
                 )
+                # R9: a zone that cannot be rated is "not assessed", with the reason.
+                self.fields[f"not_assessed_{zone}"] = forms.CharField(
+                    label=f"{label}: not assessed because", required=False, max_length=200,
+                    widget=forms.TextInput(attrs={
+                        "class": "form-control form-control-sm",
+                        "placeholder": "Not assessed because...",
+                    }),
+                )
 
     def ratings(self) -> dict[str, int | None]:
         if not self.rate_retention:
@@ -190,6 +198,7 @@ class SessionLogForm(RatingsForm):
                 "zone": zone,
                 "label": label,
                 "retention": self[f"retention_{zone}"] if self.rate_retention else None,
+                "not_assessed": self[f"not_assessed_{zone}"] if self.rate_retention else None,
                 "density": self[f"density_{zone}"],
                 "gaps": self[f"gaps_{zone}"],
                 "blended": self[f"blended_{zone}"],
@@ -214,6 +223,8 @@ class SessionLogForm(RatingsForm):
                 gaps_filled=data.get(f"gaps_{zone}", False),
                 blended=data.get(f"blended_{zone}", False),
                 shade_used=data.get(f"shade_{zone}"),
+                not_assessed_reason=(data.get(f"not_assessed_{zone}") or "").strip()
+                if self.rate_retention else "",
             )
             for zone in Zone.values
         }
@@ -269,6 +280,6 @@ def initial_for(record: SessionRecord | None) -> dict:
         initial |= {
             f"retention_{row.zone}": row.retention, f"density_{row.zone}": row.density,
             f"gaps_{row.zone}": row.gaps_filled, f"blended_{row.zone}": row.blended,
-            f"shade_{row.zone}": row.shade_used,
+            f"shade_{row.zone}": row.shade_used, f"not_assessed_{row.zone}": row.not_assessed_reason,
         }
     return initial

@@ -30,8 +30,10 @@ from clinic.access import (
 from clinic.clinic_time import local_date
 from clinic.models import Role
 from clinic.report_sql import Period
+from practice import week
 from practice.forms import RatingsForm, SessionLogForm, initial_for
-from sessions_app import booking, figures, photos, records
+from practice.glass_views import require_record
+from sessions_app import booking, figures, glass, photos, records
 from sessions_app.models import Density, Retention, SessionRecord, SessionStatus, TreatmentSession, Zone
 
 CLINICAL = records.CLINICAL_ROLES
@@ -49,22 +51,27 @@ def my_day(request: HttpRequest) -> HttpResponse:
     default = "clinic" if role_of(request.user) == Role.MANAGER else "mine"
     who = request.GET.get("who", default)
     everyone = who == "clinic"
-    sessions = records.sessions_for_days(request.user, everyone=everyone)
     clinic = current_clinic(request)
     today = local_date(timezone.now(), clinic.tz) if clinic else timezone.localdate()
+    span = week.span_of(request.GET, today)
+    sessions = records.sessions_for_days(
+        request.user, everyone=everyone, days=span.days, start=span.first
+    )
     days = [
         {
-            "title": title, "date": today + dt.timedelta(days=offset),
+            "title": week.day_title(span.first + dt.timedelta(days=offset), today),
+            "date": span.first + dt.timedelta(days=offset),
             "sessions": [s for s in sessions if s.day_offset == offset],
         }
-        for offset, title in ((0, "Today"), (1, "Tomorrow"))
+        for offset in range(span.days)
     ]
     clinic_names = {s.clinic.name for s in sessions}
     if sessions:  # each card shows the client's last shade, from the session records
         audit.record_list_read(request, clinic=clinic, what="My day: today's and tomorrow's sessions",
                                clients=[s.client for s in sessions])
     return render(request, "practice/my_day.html", {
-        "days": days, "everyone": everyone, "show_clinic": len(clinic_names) > 1,
+        "days": days, "everyone": everyone, "span": span,
+        "who": "clinic" if everyone else "mine", "show_clinic": len(clinic_names) > 1,
         "show_practitioner": everyone,
     })
 
@@ -91,6 +98,8 @@ def my_retention(request: HttpRequest) -> HttpResponse:
 def session_log(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_session_for(request.user, session_id)
     _require_clinical(request.user)
+    if (elsewhere := require_record(request, session.client, session.clinic)) is not None:
+        return elsewhere
     if request.htmx and request.GET.get("partial") == "suggestion":
         return _suggestion(request, session)  # the suggestion's address before it had its own
     record = records.record_of(session)
@@ -116,6 +125,8 @@ def session_suggestion(request: HttpRequest, session_id: int) -> HttpResponse:
     """The live shade suggestion of the session log, re-rendered as the ratings change (htmx)."""
     session = get_session_for(request.user, session_id)
     _require_clinical(request.user)
+    if not glass.may_read_record(request.user, session.client, session.clinic):
+        raise PermissionDenied("Break the glass on the session log first.")
     return _suggestion(request, session)
 
 
@@ -155,6 +166,7 @@ def _log_page(request: HttpRequest, session: TreatmentSession, record, form, cur
         "record": record,
         "form": form,
         "previous": previous,
+        "earlier": records.earlier_sessions(session),
         "suggestion": records.suggestion_for(session, ratings, previous) if rate_retention else None,
         "starting_shade": session.plan.get_starting_shade_display(),
         "current_design": current_design,
@@ -162,6 +174,8 @@ def _log_page(request: HttpRequest, session: TreatmentSession, record, form, cur
         "photos": list(session.photos.all()),
         "versions": _versions(record),
         "can_complete": session.is_open,
+        "missing": records.log_missing(session) if session.is_open else [],
+        "is_manager": role_of(request.user) == Role.MANAGER,
         "locked": not session.is_live,
         "retention_cells": scalp_cells("retention", ratings),
         "previous_density_cells": scalp_cells(
@@ -256,6 +270,8 @@ def _complete(request: HttpRequest, session: TreatmentSession, *, saved: bool = 
 def plan_progress(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = get_plan_for(request.user, plan_id)
     _require_clinical(request.user)
+    if (elsewhere := require_record(request, plan.client, plan.clinic)) is not None:
+        return elsewhere
     progress = records.plan_progress(plan)
     for session in progress.sessions:
         zones = session.zone_map
@@ -291,6 +307,8 @@ def photo(request: HttpRequest, photo_id: int, variant: str = "full") -> FileRes
         raise Http404("No such photo size.")
     item = records.get_photo_for(request.user, photo_id)
     _require_clinical(request.user)
+    if not glass.may_read_record(request.user, item.session.client, item.session.clinic):
+        raise PermissionDenied("Break the glass on the session log first.")
     try:
         handle = photos.open_photo(item, variant)  # FileResponse closes it
     except (OSError, ValueError):

@@ -4,10 +4,11 @@ Pure domain reading, no request or HTTP: the front desk, the client portal and t
 worklists all read a bill through this module, so the balance is computed in one place.
 Money is Decimal in the plan's currency, summed by the database (never floats).
 
-The balance rule: balance due = price - payments - deposits applied. A paid deposit counts
-towards the price once its session is completed (booking.complete_session marks it
-applied); until then it is *held* and shown apart. Refunded money went back to the client
-and a forfeited deposit is a fee for a lost slot: neither reduces the balance.
+The balance rule (R6): balance due = price - payments - deposits paid (held or applied).
+A deposit is the client's money as soon as it is paid, so the balance falls at once;
+applying it to its completed session changes nothing in the sum. Refunded money went back
+to the client (not money received) and a forfeited deposit is a fee for the lost slot,
+shown apart: neither reduces the balance.
 """
 
 from __future__ import annotations
@@ -54,12 +55,17 @@ class Bill:
     deposits_applied: Decimal  # paid and deducted: their session was completed
     deposits_refunded: Decimal
     deposits_forfeited: Decimal
-    balance_due: Decimal  # price - payments - applied; negative is a credit
+    balance_due: Decimal  # price - payments - held - applied; negative is a credit
 
     @property
     def received(self) -> Decimal:
-        """Money counted towards the price so far."""
-        return self.payments + self.deposits_applied
+        """Money counted towards the price so far (payments and paid deposits)."""
+        return self.payments + self.deposits_held + self.deposits_applied
+
+    @property
+    def deposits_paid(self) -> Decimal:
+        """Deposits received and kept towards the price (held or applied)."""
+        return self.deposits_held + self.deposits_applied
 
     @property
     def settled(self) -> bool:
@@ -72,8 +78,8 @@ class Bill:
 
     @property
     def due_after_held(self) -> Decimal:
-        """What remains once the held deposits are applied, as they will be."""
-        return max(self.balance_due - self.deposits_held, ZERO)
+        """What the client still owes (held deposits are already deducted)."""
+        return max(self.balance_due, ZERO)
 
 
 def amount_sum(rows: QuerySet, group_by: str) -> Coalesce:
@@ -98,8 +104,8 @@ def with_bill(plans: QuerySet[TreatmentPlan]) -> QuerySet[TreatmentPlan]:
         bill_refunded=_sum_of(Deposit, state=DepositState.REFUNDED),
         bill_forfeited=_sum_of(Deposit, state=DepositState.FORFEITED),
     ).annotate(
-        bill_received=F("bill_payments") + F("bill_applied"),
-        balance_due=F("price") - F("bill_payments") - F("bill_applied"),
+        bill_received=F("bill_payments") + F("bill_held") + F("bill_applied"),
+        balance_due=F("price") - F("bill_payments") - F("bill_held") - F("bill_applied"),
     )
 
 

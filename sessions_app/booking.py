@@ -34,7 +34,7 @@ from clinic.models import (
     TreatmentPlan,
     staff_role,
 )
-from sessions_app import availability
+from sessions_app import availability, records
 from sessions_app.models import (
     Deposit,
     DepositState,
@@ -216,8 +216,22 @@ def _live_sessions(plan: TreatmentPlan, exclude_pk=None) -> list[TreatmentSessio
     return list(plan.sessions.live().exclude(pk=exclude_pk))
 
 
-def _raise_sequence(plan, others, starts, *, subject, late_allowed, moving: str) -> None:
-    overridden = frozenset(s.number for s in others if s.override_reason)
+def _kept_overrides(others, subject: int, by, clinic: Clinic) -> frozenset[int]:
+    """Sessions whose manager's override (R5) still excuses a late start. The override is
+    tied to the session before it: moving that one re-checks the window, and only a manager
+    may keep the late session then (R8)."""
+    manager = staff_role(by, clinic) == Role.MANAGER
+    return frozenset(
+        s.number for s in others
+        if s.override_reason and (s.number != subject + 1 or manager)
+    )
+
+
+def _raise_sequence(
+    plan, others, starts, *, subject, late_allowed, moving: str, overridden=None
+) -> None:
+    if overridden is None:
+        overridden = frozenset(s.number for s in others if s.override_reason)
     problems = sequence_problems(
         plan, starts, subject=subject, late_allowed=late_allowed, overridden=overridden
     )
@@ -334,9 +348,14 @@ def _check_new_booking(
     )
     deposit = held_deposit(plan) if number >= 3 else None
     if number >= 3 and deposit is None and require_deposit:
+        paid = held_total(plan)
+        part = (
+            f" {paid} {clinic.currency} is paid so far, a part payment: "
+            f"{clinic.deposit_amount - paid} {clinic.currency} is still needed." if paid else ""
+        )
         raise BookingRefused(
-            f"A {_ordinal(number)} session needs a booking deposit of "
-            f"{clinic.deposit_amount} {clinic.currency} paid first (R6). Record the "
+            f"A {_ordinal(number)} session needs a booking deposit of at least "
+            f"{clinic.deposit_amount} {clinic.currency} paid first (R6).{part} Record the "
             "deposit, then book.",
             code="deposit_required",
         )
@@ -384,8 +403,9 @@ def book_session(
         )
         _insert(session, by)
         if check.deposit is not None:
-            check.deposit.session = session
-            save_by(check.deposit, by)
+            for deposit in check.deposit.deposits:  # every part payment holds this booking
+                deposit.session = session
+                save_by(deposit, by)
         if plan.status == PlanStatus.QUOTED:
             plan.status = PlanStatus.ACTIVE
             save_by(plan, by)
@@ -397,9 +417,37 @@ def book_session(
         return session
 
 
-def held_deposit(plan: TreatmentPlan) -> Deposit | None:
-    """A paid deposit on the plan not yet tied to a session (R6)."""
-    return plan.deposits.filter(state=DepositState.PAID, session__isnull=True).order_by("id").first()
+@dataclass(frozen=True)
+class HeldDeposit:
+    """The paid deposits held on a plan (not tied to a session), together at least the
+    clinic's deposit amount: what unlocks a third or later booking (R6)."""
+
+    amount: Decimal
+    currency: str
+    deposits: list[Deposit]
+
+    @property
+    def pk(self) -> int:
+        return self.deposits[0].pk
+
+
+def _held_rows(plan: TreatmentPlan) -> list[Deposit]:
+    return list(plan.deposits.filter(state=DepositState.PAID, session__isnull=True).order_by("id"))
+
+
+def held_total(plan: TreatmentPlan) -> Decimal:
+    """Paid deposit money on the plan not yet tied to a session (part payments add up)."""
+    return sum((d.amount for d in _held_rows(plan)), Decimal("0.00"))
+
+
+def held_deposit(plan: TreatmentPlan) -> HeldDeposit | None:
+    """The held deposits when they add up to the clinic's deposit amount, else None: a
+    smaller sum is a part payment and does not unlock the booking (R6)."""
+    rows = _held_rows(plan)
+    total = sum((d.amount for d in rows), Decimal("0.00"))
+    if not rows or total < plan.clinic.deposit_amount:
+        return None
+    return HeldDeposit(total, plan.currency, rows)
 
 
 def _lock_session(session: TreatmentSession) -> tuple[TreatmentSession, Clinic]:
@@ -431,7 +479,7 @@ def reschedule_preview(
     plan = session.plan
     others = _live_sessions(plan, exclude_pk=session.pk)
     starts = {s.number: s.starts_at for s in others} | {session.number: starts_at}
-    overridden = frozenset(s.number for s in others if s.override_reason)
+    overridden = _kept_overrides(others, session.number, by, plan.clinic)
     return [
         p for p in sequence_problems(
             plan, starts, subject=session.number, overridden=overridden,
@@ -472,6 +520,7 @@ def reschedule_session(
         late_allowed = _may_book_late(by, clinic, override_reason or session.override_reason)
         _raise_sequence(
             plan, others, starts, subject=session.number, late_allowed=late_allowed,
+            overridden=_kept_overrides(others, session.number, by, clinic),
             moving=f"Moving session {session.number} to "
             f"{day_label(local_date(starts_at, clinic.tz))}",
         )
@@ -497,12 +546,35 @@ def _check_paperwork(session: TreatmentSession) -> None:
         )
 
 
+def _check_on_the_day(session: TreatmentSession, clinic: Clinic, action: str) -> None:
+    """Check-in and completing wait for the session's own day on the clinic's calendar."""
+    day = local_date(session.starts_at, clinic.tz)
+    today = local_date(timezone.now(), clinic.tz)
+    if today < day:
+        raise BookingRefused(
+            f"Session {session.number} is on {day_label(day)}: it can be {action} from that day "
+            f"on ({clinic.name} time), not on {day_label(today)}.",
+            code="too_early",
+        )
+
+
+def _check_log_complete(session: TreatmentSession) -> None:
+    missing = records.log_missing(session)
+    if missing:
+        raise BookingRefused(
+            f"Session {session.number} cannot be completed until its log has: "
+            f"{'; '.join(missing)} (R9). Save the log with these, then complete.",
+            code="log_incomplete",
+        )
+
+
 def check_in_session(*, session: TreatmentSession, by) -> TreatmentSession:
     with transaction.atomic():
         session, clinic = _lock_session(session)
         _require_staff(by, clinic, "check clients in")
         _require_status(session, (SessionStatus.BOOKED,), "checked in")
         _check_paperwork(session)
+        _check_on_the_day(session, clinic, "checked in")
         session.status = SessionStatus.CHECKED_IN
         session.checked_in_at = timezone.now()
         save_by(session, by)
@@ -518,6 +590,8 @@ def complete_session(*, session: TreatmentSession, by) -> TreatmentSession:
         _require_staff(by, clinic, "complete sessions")
         _require_status(session, OPEN_STATUSES, "completed")
         _check_paperwork(session)
+        _check_on_the_day(session, clinic, "completed")
+        _check_log_complete(session)
         now = timezone.now()
         session.status = SessionStatus.COMPLETED
         session.checked_in_at = session.checked_in_at or now
@@ -559,17 +633,72 @@ def uncomplete_session(*, session: TreatmentSession, by, reason: str) -> Treatme
         return session
 
 
-def mark_no_show(*, session: TreatmentSession, by) -> TreatmentSession:
-    """The client did not come: the session's deposit is forfeited (R6)."""
+def mark_no_show(
+    *, session: TreatmentSession, by, later: dict[int, object] | None = None
+) -> TreatmentSession:
+    """The client did not come: the session's deposit is forfeited (R6). Refused before the
+    session's start, and while a later session of the plan is live unless `later` says what
+    happens to each of them (see cancel_session)."""
     with transaction.atomic():
         session, clinic = _lock_session(session)
         _require_staff(by, clinic, "record no-shows")
         _require_status(session, OPEN_STATUSES, "marked no-show")
+        if timezone.now() < session.starts_at:
+            raise BookingRefused(
+                f"Session {session.number} starts at {_when(session.starts_at, clinic)}: it can "
+                "be marked a no-show only once that time has passed.",
+                code="too_early",
+            )
+        _check_later(session, later, "Marking it a no-show")
         session.status = SessionStatus.NO_SHOW
         save_by(session, by)
         _forfeit_session_deposits(session, by, note="No-show")
         _after_session_freed(session)
+        _handle_later(session, later, by)
         return session
+
+
+def later_sessions(session: TreatmentSession) -> list[TreatmentSession]:
+    """The plan's live sessions after `session`, in order: what cancelling it affects (R8)."""
+    return list(
+        session.plan.sessions.live().filter(number__gt=session.number)
+        .select_related("clinic", "practitioner").order_by("number")
+    )
+
+
+CANCEL = "cancel"  # the value of a `later` entry that cancels that session too
+
+
+def _check_later(session: TreatmentSession, later: dict[int, object] | None, doing: str) -> None:
+    """R8: a session with live later sessions is freed only if each later one is cancelled
+    or moved in the same step (`later`: {session id: CANCEL or a new start})."""
+    affected = later_sessions(session)
+    unhandled = [s for s in affected if s.pk not in (later or {})]
+    if not unhandled:
+        return
+    names = ", ".join(f"session {s.number} ({day_label(s.local_start.date())})" for s in unhandled)
+    raise BookingRefused(
+        f"{doing} would leave {names} booked after a gap in the plan's order. Cancel or move "
+        f"{'it' if len(unhandled) == 1 else 'them'} in the same step.",
+        code="out_of_order",
+        affected=unhandled,
+    )
+
+
+def _handle_later(
+    session: TreatmentSession, later: dict[int, object] | None, by, *, clinic_initiated=False
+) -> None:
+    """Cancel (the last first) or move the later sessions as `later` says, inside the
+    caller's transaction; each cancellation has its own deposit outcome."""
+    why = f"Session {session.number} was {session.get_status_display().lower()}"
+    for other in later_sessions(session)[::-1]:
+        if (later or {}).get(other.pk) == CANCEL:
+            other, _ = _lock_session(other)
+            _require_status(other, (SessionStatus.BOOKED,), "cancelled")
+            _cancel_locked(other, by, reason=why, clinic_initiated=clinic_initiated)
+    for other in later_sessions(session):
+        if isinstance(start := (later or {}).get(other.pk), dt.datetime):
+            reschedule_session(session=other, starts_at=start, by=by)
 
 
 @dataclass(frozen=True)
@@ -592,44 +721,68 @@ def cancellation_outcome(
     )
     late = not clinic_initiated and at > deadline
     deposits = list(session.deposits.filter(state=DepositState.PAID))
+    total = sum((d.amount for d in deposits), Decimal("0.00"))
     if not deposits:
         message = "No deposit is held for this session."
     elif late:
         message = (
             f"Less than {clinic.cancellation_notice_hours} hours' notice: the deposit of "
-            f"{deposits[0].amount} {deposits[0].currency} is forfeited."
+            f"{total} {deposits[0].currency} is forfeited."
         )
     else:
         message = (
-            f"The deposit of {deposits[0].amount} {deposits[0].currency} stays paid on the plan: "
+            f"The deposit of {total} {deposits[0].currency} stays paid on the plan: "
             "it can be refunded or used for the next booking."
         )
     return CancellationOutcome(late, clinic.cancellation_notice_hours, deadline, deposits, message)
 
 
 def cancel_session(
-    *, session: TreatmentSession, by, reason: str = "", clinic_initiated: bool = False
+    *, session: TreatmentSession, by, reason: str = "", clinic_initiated: bool = False,
+    later: dict[int, object] | None = None,
 ) -> TreatmentSession:
     """Cancel a booked session. With the clinic's notice (or when the clinic cancels) its
-    deposit goes back to the plan, refundable; a late cancellation forfeits it (R6)."""
+    deposit goes back to the plan, refundable; a late cancellation forfeits it (R6).
+    While a later session of the plan is live this is refused (`out_of_order`, the later
+    sessions in `.affected`) unless `later` ({session id: CANCEL or a new start}) cancels
+    or moves each of them in the same transaction (R8)."""
     with transaction.atomic():
         session, clinic = _lock_session(session)
         _require_staff(by, clinic, "cancel sessions")
         _require_status(session, (SessionStatus.BOOKED,), "cancelled")
-        outcome = cancellation_outcome(session, clinic_initiated=clinic_initiated)
-        session.status = SessionStatus.CANCELLED
-        session.cancelled_at = timezone.now()
-        session.cancel_reason = reason.strip()
-        session.late_cancellation = outcome.late
-        save_by(session, by)
-        if outcome.late:
-            _forfeit_session_deposits(session, by, note="Late cancellation")
-        else:
-            for deposit in outcome.deposits:
-                deposit.session = None  # held on the plan again: refundable or reusable
-                save_by(deposit, by)
-        _after_session_freed(session)
+        if clinic_initiated and not reason.strip():
+            raise BookingRefused(
+                "Say why the clinic cancels: the reason is kept with the session and its deposit "
+                "(R6).",
+                code="reason_required",
+            )
+        _check_later(session, later, f"Cancelling session {session.number}")
+        _cancel_locked(session, by, reason=reason, clinic_initiated=clinic_initiated)
+        _handle_later(session, later, by, clinic_initiated=clinic_initiated)
         return session
+
+
+def _cancel_locked(session: TreatmentSession, by, *, reason: str, clinic_initiated: bool) -> None:
+    """Cancel a locked, booked session; its deposit follows the notice rule (R6)."""
+    outcome = cancellation_outcome(session, clinic_initiated=clinic_initiated)
+    waived = clinic_initiated and cancellation_outcome(session).late  # a forfeit let go
+    if clinic_initiated:
+        session.waive_reason, session.waived_by, session.waived_at = reason.strip(), by, timezone.now()
+    session.status = SessionStatus.CANCELLED
+    session.cancelled_at = timezone.now()
+    session.cancel_reason = reason.strip()
+    session.late_cancellation = outcome.late
+    save_by(session, by)
+    if outcome.late:
+        _forfeit_session_deposits(session, by, note="Late cancellation")
+    else:
+        for deposit in outcome.deposits:
+            deposit.session = None  # held on the plan again: refundable or reusable
+            if waived:
+                deposit.waive_reason, deposit.waived_by = reason.strip(), by
+                deposit.waived_at = timezone.now()
+            save_by(deposit, by)
+    _after_session_freed(session)
 
 
 def _forfeit_session_deposits(session: TreatmentSession, by, note: str) -> None:
@@ -867,8 +1020,11 @@ def cancel_plan(*, plan: TreatmentPlan, by, reason: str) -> TreatmentPlan:
         _require_staff(by, clinic, "cancel plans", roles=(Role.FRONT_DESK, Role.MANAGER))
         plan = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
         _check_plan_open(plan)
-        for session in plan.sessions.filter(status=SessionStatus.BOOKED):
-            cancel_session(session=session, by=by, reason=f"Plan cancelled: {reason.strip()}")
+        for session in plan.sessions.filter(status=SessionStatus.BOOKED).order_by("-number"):
+            cancel_session(
+                session=session, by=by, reason=f"Plan cancelled: {reason.strip()}",
+                later={s.pk: CANCEL for s in later_sessions(session)},
+            )
         if plan.sessions.filter(status=SessionStatus.CHECKED_IN).exists():
             raise BookingRefused(
                 "A session of this plan is in progress: complete it first.", code="invalid_state"

@@ -26,8 +26,12 @@ HISTORY_FIELDS = {
     "session": {
         "starts_at": "Start", "practitioner_id": "Practitioner", "status": "Status",
         "override_reason": "Override reason", "cancel_reason": "Cancellation reason",
+        "waive_reason": "Clinic cancelled (no forfeit)",
     },
-    "deposit": {"state": "State", "amount": "Amount", "session_id": "Session", "method": "Method"},
+    "deposit": {
+        "state": "State", "amount": "Amount", "session_id": "Session", "method": "Method",
+        "waive_reason": "Forfeit waived because",
+    },
 }
 HISTORY_LIMIT = 500  # rows per table; a client's whole story fits many times over
 

@@ -77,6 +77,12 @@ class TreatmentSession(models.Model):
     # Past sessions carried over from a clinic's previous system (R20): history only, never a
     # calendar booking, so the overlap constraints leave them out (migration 0009).
     imported = models.BooleanField(default=False, editable=False)
+    # "The clinic cancelled, not the client" (R6): who said so, when and why.
+    waive_reason = models.TextField(blank=True, help_text="Why the clinic cancelled (no forfeit)")
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    waived_at = models.DateTimeField(null=True, blank=True)
 
     objects = TreatmentSessionQuerySet.as_manager()
     history = HistoricalRecords()
@@ -171,6 +177,12 @@ class Deposit(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     note = models.TextField(blank=True)
+    # A forfeit waived because the clinic cancelled (R6): who, when, why.
+    waive_reason = models.TextField(blank=True)
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    waived_at = models.DateTimeField(null=True, blank=True)
     # One key per payment form: a double click or a second tab records the money once. Unique
     # per plan, never across plans: a key can only ever meet its own plan's money.
     idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
@@ -353,6 +365,10 @@ class ZoneAssessment(models.Model):
         choices=Shade.choices, null=True, blank=True,
         help_text="Only when this zone got another shade than the session's main one",
     )
+    not_assessed_reason = models.CharField(
+        max_length=200, blank=True,
+        help_text="Why retention was not rated in this zone (R9: a rating or a reason)",
+    )
 
     history = HistoricalRecords()
 
@@ -377,7 +393,7 @@ class ZoneAssessment(models.Model):
     @property
     def is_empty(self) -> bool:
         return (self.retention is None and self.density is None and not self.gaps_filled
-                and not self.blended and self.shade_used is None)
+                and not self.blended and self.shade_used is None and not self.not_assessed_reason)
 
 
 class HairlineDesign(models.Model):

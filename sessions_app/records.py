@@ -22,8 +22,9 @@ from clinic.access import staff_clinics
 from clinic.clinic_time import day_span, local_date
 from clinic.history import person_name, save_by
 from clinic.models import Clinic, Role, TreatmentPlan, staff_role
-from sessions_app import photos
+from sessions_app import photos, rules
 from sessions_app.models import (
+    LIVE_STATUSES,
     AlterationDecision,
     AlterationRequest,
     HairlineDesign,
@@ -38,7 +39,15 @@ from sessions_app.shades import ShadeSuggestion, suggest_shade
 
 # R14: clinical records are for practitioners and managers of the session's clinic.
 CLINICAL_ROLES = (Role.PRACTITIONER, Role.MANAGER)
-ZONE_FIELDS = ("retention", "density", "gaps_filled", "blended", "shade_used")
+ZONE_FIELDS = ("retention", "density", "gaps_filled", "blended", "shade_used", "not_assessed_reason")
+# The zones a plan's treatment area covers, for a plan with no zone logged yet (R9).
+AREA_ZONES = {
+    "full_scalp": (Zone.FRONTAL_HAIRLINE, Zone.LEFT_TEMPLE, Zone.RIGHT_TEMPLE, Zone.MID_SCALP, Zone.CROWN),
+    "hairline": (Zone.FRONTAL_HAIRLINE, Zone.LEFT_TEMPLE, Zone.RIGHT_TEMPLE),
+    "crown": (Zone.CROWN,),
+    "scar": (Zone.SCAR,),
+    "density": (Zone.MID_SCALP, Zone.CROWN),
+}
 RECORD_FIELDS = (
     "haircut_done", "skin_condition", "assessment", "shade_used", "dilution", "needle",
     "blending_notes", "notes",
@@ -62,6 +71,7 @@ class ZoneInput:
     gaps_filled: bool = False
     blended: bool = False
     shade_used: int | None = None
+    not_assessed_reason: str = ""  # "not assessed" and why, instead of a rating (R9)
 
 
 @dataclass(frozen=True)
@@ -130,6 +140,57 @@ def _last_shade_subquery(plan_ref: str, number_ref: str) -> Subquery:
     )
 
 
+def treated_zones(session: TreatmentSession) -> list[tuple[str, str]]:
+    """(zone, label) of the zones this session treats, in scalp order: every zone logged
+    at an earlier live session of the plan or at this one; for a plan with nothing logged
+    yet, the zones of its treatment area (R9). One query."""
+    logged = set(
+        ZoneAssessment.objects.filter(
+            record__session__plan_id=session.plan_id,
+            record__session__number__lte=session.number,
+            record__session__status__in=LIVE_STATUSES,
+        ).values_list("zone", flat=True)
+    )
+    zones = logged or set(AREA_ZONES.get(session.plan.treatment_area, ()))
+    return [(z.value, z.label) for z in Zone if z.value in zones]
+
+
+def log_missing(session: TreatmentSession) -> list[str]:
+    """What the log still lacks before session 2 or later may be completed (R9)."""
+    if session.number < 2:
+        return []
+    record = SessionRecord.objects.filter(session=session).prefetch_related("zones").first()
+    assessed = {
+        z.zone: (z.retention, z.not_assessed_reason) for z in (record.zones.all() if record else [])
+    }
+    return rules.log_missing(
+        session.number, treated_zones(session), assessed, record.shade_used if record else None
+    )
+
+
+def earlier_sessions(session: TreatmentSession) -> list[TreatmentSession]:
+    """The plan's earlier live sessions, latest first, each with its log (`record_or_none`),
+    zones and photos: what the practitioner needs at the chair. Four queries, whatever the
+    number of sessions."""
+    earlier = list(
+        TreatmentSession.objects.filter(
+            plan_id=session.plan_id, number__lt=session.number, status__in=LIVE_STATUSES
+        )
+        .select_related("practitioner")
+        .prefetch_related(
+            Prefetch("photos", queryset=SessionPhoto.objects.order_by("pk"), to_attr="photo_list")
+        )
+        .order_by("-number")
+    )
+    logs = {
+        r.session_id: r
+        for r in SessionRecord.objects.filter(session__in=earlier).prefetch_related("zones")
+    }
+    for row in earlier:
+        row.record_or_none = logs.get(row.pk)
+    return earlier
+
+
 def previous_record(session: TreatmentSession) -> SessionRecord | None:
     """The log of the latest earlier completed session of the plan, with its zones."""
     return (
@@ -173,17 +234,20 @@ def record_of(session: TreatmentSession) -> SessionRecord | None:
     )
 
 
-def sessions_for_days(user, *, everyone: bool, days: int = 2) -> list[TreatmentSession]:
-    """Sessions from today (each clinic's own calendar day) for `days` days at the user's
-    clinics: the user's own, or every practitioner's when `everyone`. One query, whatever
-    the number of sessions; each row carries `last_shade`, `has_record` and `local_day`."""
+def sessions_for_days(
+    user, *, everyone: bool, days: int = 2, start: dt.date | None = None
+) -> list[TreatmentSession]:
+    """Sessions from `start` (default today, each clinic's own calendar day) for `days` days
+    at the user's clinics: the user's own, or every practitioner's when `everyone`. One
+    query, whatever the number of sessions; each row carries `last_shade`, `has_record`,
+    `local_day` and `day_offset` (days after `start`)."""
     now = timezone.now()
     clinics = list(staff_clinics(user))
     window = Q(pk__in=[])
     for clinic in clinics:
-        today = local_date(now, clinic.tz)
-        start, end = day_span(today, today + dt.timedelta(days=days - 1), clinic.tz)
-        window |= Q(clinic=clinic, starts_at__gte=start, starts_at__lt=end)
+        today = start or local_date(now, clinic.tz)
+        begins, ends = day_span(today, today + dt.timedelta(days=days - 1), clinic.tz)
+        window |= Q(clinic=clinic, starts_at__gte=begins, starts_at__lt=ends)
     sessions = (
         TreatmentSession.objects.filter(window)
         .exclude(status=SessionStatus.CANCELLED)
@@ -199,7 +263,7 @@ def sessions_for_days(user, *, everyone: bool, days: int = 2) -> list[TreatmentS
     rows = list(sessions)
     for row in rows:
         row.local_day = local_date(row.starts_at, row.clinic.tz)
-        row.day_offset = (row.local_day - local_date(now, row.clinic.tz)).days
+        row.day_offset = (row.local_day - (start or local_date(now, row.clinic.tz))).days
     return rows
 
 
@@ -357,6 +421,9 @@ def _write_record(
     for zone, data in log.zones.items():
         row = existing.get(zone) or ZoneAssessment(zone=zone)
         values = {name: getattr(data, name) for name in ZONE_FIELDS}
+        values["not_assessed_reason"] = (
+            "" if data.retention is not None else (data.not_assessed_reason or "").strip()[:200]
+        )
         changed = any(getattr(row, name) != value for name, value in values.items())
         if row.pk is None and not any(values.values()):
             continue  # an untouched zone gets no row

@@ -17,7 +17,7 @@ from sessions_app.models import LIVE_STATUSES, OPEN_STATUSES, TreatmentSession
 
 __all__ = [
     "LIVE_STATUSES", "OPEN_PLAN_STATUSES", "OPEN_STATUSES", "SequenceProblem", "allowed_window",
-    "needs_override", "pair_problem", "peak_use", "second_session_target", "sequence_problems",
+    "log_missing", "needs_override", "pair_problem", "peak_use", "second_session_target", "sequence_problems",
 ]
 
 
@@ -146,3 +146,25 @@ def sequence_problems(
             problems.append(problem)
     problems.sort(key=lambda p: p.number != subject)
     return problems
+
+
+def log_missing(
+    number: int,
+    treated: list[tuple[str, str]],
+    assessed: dict[str, tuple[int | None, str]],
+    shade_used: int | None,
+) -> list[str]:
+    """What the log of session `number` still lacks before it may be completed (R9), in
+    words: from session 2 on every treated zone (`treated`: (zone, label) pairs) needs a
+    retention rating or "not assessed" with a reason (`assessed`: zone -> (rating,
+    reason)), and the shade used must be recorded. Session 1 has nothing to rate."""
+    if number < 2:
+        return []
+    missing = [
+        f"{label}: retention rating, or \"not assessed\" with a reason"
+        for zone, label in treated
+        if assessed.get(zone, (None, ""))[0] is None and not assessed.get(zone, (None, ""))[1].strip()
+    ]
+    if shade_used is None:
+        missing.append("the shade used")
+    return missing

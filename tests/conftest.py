@@ -40,6 +40,12 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # Bootstrap drops its fades under reduced motion, so axe never measures a half-faded dialog.
+    return {**browser_context_args, "reduced_motion": "reduce"}
+
+
 @pytest.fixture
 def page(page):
     """pytest-playwright's page, with axe-core checking every page it loads (tests/accessibility.py)."""

@@ -205,3 +205,47 @@ def add_time_off(user, starts_at: dt.datetime, ends_at: dt.datetime, reason: str
 
 def add_closure(clinic: Clinic, date: dt.date, reason: str = ""):
     return ClosureDay.objects.create(clinic=clinic, date=date, reason=reason)
+
+
+# --------------------------------------------------------------------------- completing (R9, too_early)
+
+
+def on_the_day(session: TreatmentSession, minutes: int = 5):
+    """The clock a few minutes after the session's start (frozen): check-in, completing and
+    no-shows are allowed from then on."""
+    import time_machine
+
+    return time_machine.travel(session.starts_at + dt.timedelta(minutes=minutes), tick=False)
+
+
+def write_full_log(session: TreatmentSession, by, *, shade: int = 4):
+    """A log that may be completed (R9): a "held" rating in every treated zone from session 2
+    on, and the shade used."""
+    from sessions_app import records
+    from sessions_app.models import Retention
+
+    retention = Retention.HELD if session.number >= 2 else None
+    current = records.record_of(session)
+    rows = {} if current is None else {z.zone: z for z in current.zones.all()}
+    zones = {
+        zone: records.ZoneInput(**(
+            {name: getattr(rows[zone], name) for name in records.ZONE_FIELDS} if zone in rows else {}
+        ) | {"retention": retention, "not_assessed_reason": ""})
+        for zone, _ in records.treated_zones(session)
+    }
+    base = {} if current is None else {
+        name: getattr(current, name) for name in records.RECORD_FIELDS
+    }
+    return records.save_session_log(
+        session=session, by=by, log=records.LogInput(**(base | {"shade_used": shade}), zones=zones)
+    )
+
+
+def complete_now(session: TreatmentSession, by):
+    """Complete `session` as the practitioner would at the chair: on its day, log complete."""
+    from sessions_app import booking
+
+    with on_the_day(session):
+        if session.number >= 2:
+            write_full_log(session, session.practitioner)
+        return booking.complete_session(session=session, by=by)

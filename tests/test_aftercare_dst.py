@@ -17,7 +17,7 @@ from aftercare.models import Reminder
 from sessions_app import booking
 from sessions_app.models import SessionStatus
 from tests.aftercare_helpers import rows
-from tests.factories import make_client, make_clinic, make_plan, make_session, make_staff
+from tests.factories import make_client, make_clinic, make_plan, make_session, make_staff, write_full_log
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +50,7 @@ def completed_friday(request):
         session = make_session(plan, number=2, starts_at=dt.datetime.combine(friday, dt.time(13), tzinfo=tz),
                                practitioner=pat)
         with time_machine.travel(dt.datetime.combine(friday, dt.time(16), tzinfo=tz), tick=False):
+            write_full_log(session, pat)
             booking.complete_session(session=session, by=pat)
         return session, tz
 

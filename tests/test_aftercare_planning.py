@@ -16,7 +16,7 @@ from clinic.models import PlanStatus
 from sessions_app import booking
 from sessions_app.models import SessionStatus
 from tests.aftercare_helpers import handovers, local, queued_for_a_worker, rows, step
-from tests.factories import make_session
+from tests.factories import make_session, write_full_log
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +29,8 @@ def at(*args) -> dt.datetime:
 
 def complete(session, by, when):
     with time_machine.travel(when, tick=False):
+        if session.number >= 2:
+            write_full_log(session, session.practitioner)
         return booking.complete_session(session=session, by=by)
 
 

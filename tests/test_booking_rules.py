@@ -13,7 +13,16 @@ from sessions_app import booking
 from sessions_app.booking import BookingRefused
 from sessions_app.models import Deposit, DepositState, SessionStatus, TreatmentSession
 from tests.clock import chicago
-from tests.factories import make_client, make_clinic, make_plan, make_session, make_staff
+from tests.factories import (
+    complete_now,
+    make_client,
+    make_clinic,
+    make_plan,
+    make_session,
+    make_staff,
+    on_the_day,
+    write_full_log,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
@@ -73,7 +82,7 @@ def test_completing_the_last_quoted_session_completes_the_plan(client_, practiti
                  status=SessionStatus.COMPLETED)
     second = booking.book_session(plan=plan, starts_at=chicago(3, 3), practitioner=practitioner,
                                   by=front_desk)
-    booking.complete_session(session=second, by=practitioner)
+    complete_now(second, practitioner)
     plan.refresh_from_db()
     assert plan.status == PlanStatus.COMPLETED and plan.completed_at is not None
 
@@ -100,7 +109,8 @@ def test_later_sessions_never_ask_for_paperwork_again(clinic, practitioner, fron
                  status=SessionStatus.COMPLETED)
     second = booking.book_session(plan=plan, starts_at=chicago(3, 3), practitioner=practitioner,
                                   by=front_desk)
-    assert booking.check_in_session(session=second, by=front_desk).status == SessionStatus.CHECKED_IN
+    with on_the_day(second):
+        assert booking.check_in_session(session=second, by=front_desk).status == SessionStatus.CHECKED_IN
 
 
 # --------------------------------------------------------------------------- R3
@@ -276,7 +286,8 @@ def test_a_late_cancellation_by_the_clinic_never_forfeits(booked_third, front_de
 
 
 def test_no_show_forfeits_and_completion_applies_the_deposit(booked_third, front_desk, practitioner):
-    booking.mark_no_show(session=booked_third, by=front_desk)
+    with on_the_day(booked_third):
+        booking.mark_no_show(session=booked_third, by=front_desk)
     assert Deposit.objects.get().state == DepositState.FORFEITED
 
     plan = booked_third.plan
@@ -284,7 +295,7 @@ def test_no_show_forfeits_and_completion_applies_the_deposit(booked_third, front
     rebooked = booking.book_session(plan=plan, starts_at=chicago(3, 18), practitioner=practitioner,
                                     by=front_desk)
     assert rebooked.number == 3
-    booking.complete_session(session=rebooked, by=practitioner)
+    complete_now(rebooked, practitioner)
     applied = Deposit.objects.get(session=rebooked)
     assert applied.state == DepositState.APPLIED
 
@@ -497,23 +508,25 @@ def test_may_refund_follows_the_clinics_setting(clinic, front_desk, manager, pra
 
 
 def test_a_manager_can_undo_a_completion_with_a_reason(booked_third, practitioner, front_desk, manager):
-    booking.complete_session(session=booked_third, by=practitioner)
-    plan = booked_third.plan
-    plan.refresh_from_db()
-    assert plan.status == PlanStatus.COMPLETED
-    assert booked_third.reminders.filter(status="scheduled").exists()  # aftercare planned
-    with refused("not_permitted"):
-        booking.uncomplete_session(session=booked_third, by=front_desk, reason="wrong client")
-    with refused("reason_required"):
-        booking.uncomplete_session(session=booked_third, by=manager, reason=" ")
+    with on_the_day(booked_third):
+        write_full_log(booked_third, practitioner)
+        booking.complete_session(session=booked_third, by=practitioner)
+        plan = booked_third.plan
+        plan.refresh_from_db()
+        assert plan.status == PlanStatus.COMPLETED
+        assert booked_third.reminders.filter(status="scheduled").exists()  # aftercare planned
+        with refused("not_permitted"):
+            booking.uncomplete_session(session=booked_third, by=front_desk, reason="wrong client")
+        with refused("reason_required"):
+            booking.uncomplete_session(session=booked_third, by=manager, reason=" ")
 
-    booking.uncomplete_session(session=booked_third, by=manager, reason="Completed the wrong client")
-    booked_third.refresh_from_db()
-    plan.refresh_from_db()
-    assert booked_third.status == SessionStatus.CHECKED_IN and booked_third.completed_at is None
-    assert plan.status == PlanStatus.ACTIVE
-    assert Deposit.objects.get(session=booked_third).state == DepositState.PAID
-    latest = booked_third.history.first()
-    assert latest.history_user == manager
-    assert latest.history_change_reason == "Completion undone: Completed the wrong client"
-    assert not booked_third.reminders.filter(status="scheduled").exists()  # R12: nothing more sent
+        booking.uncomplete_session(session=booked_third, by=manager, reason="Completed the wrong client")
+        booked_third.refresh_from_db()
+        plan.refresh_from_db()
+        assert booked_third.status == SessionStatus.CHECKED_IN and booked_third.completed_at is None
+        assert plan.status == PlanStatus.ACTIVE
+        assert Deposit.objects.get(session=booked_third).state == DepositState.PAID
+        latest = booked_third.history.first()
+        assert latest.history_user == manager
+        assert latest.history_change_reason == "Completion undone: Completed the wrong client"
+        assert not booked_third.reminders.filter(status="scheduled").exists()  # R12: nothing more sent

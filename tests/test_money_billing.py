@@ -10,7 +10,7 @@ from clinic.models import TreatmentPlan
 from sessions_app import booking
 from sessions_app.billing import format_money, plan_bill, with_bill
 from tests.clock import chicago
-from tests.factories import make_client, make_plan, sign_in
+from tests.factories import complete_now, make_client, make_plan, sign_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
@@ -35,18 +35,19 @@ def test_payments_are_deducted_from_the_balance(plan, front_desk):
     assert bill.balance_due == Decimal("999.90")
 
 
-def test_a_paid_deposit_is_held_until_its_session_is_completed_then_deducted(
+def test_a_paid_deposit_lowers_the_balance_at_once_and_applying_it_changes_nothing(
     waiting_plan, paid_deposit, practitioner, front_desk
 ):
+    """R6: the balance due falls as soon as a deposit is paid (held or applied)."""
     held = plan_bill(waiting_plan)
     assert held.deposits_held == Decimal("100.00")
-    assert held.balance_due == Decimal("2400.00")
-    assert held.due_after_held == Decimal("2300.00")
+    assert held.balance_due == Decimal("2300.00")
+    assert held.received == Decimal("100.00")
 
     session = booking.book_session(plan=waiting_plan, starts_at=chicago(3, 4), practitioner=practitioner,
                                    by=front_desk)
     assert plan_bill(waiting_plan).deposits_held == Decimal("100.00")
-    booking.complete_session(session=session, by=practitioner)
+    complete_now(session, practitioner)
     applied = plan_bill(waiting_plan)
     assert (applied.deposits_held, applied.deposits_applied) == (Decimal("0.00"), Decimal("100.00"))
     assert applied.balance_due == Decimal("2300.00")
@@ -117,10 +118,9 @@ def test_the_bill_page_shows_every_line(client, front_desk, waiting_plan, paid_d
     assert "Carla Waiting" in page
     assert "$2,400.00" in page  # price
     assert "&minus; $1,200.00" in page  # payments
-    assert '<dd data-testid="balance-due">$1,200.00</dd>' in page
-    assert '<dd data-testid="deposits-held">$100.00</dd>' in page
+    assert '<dd data-testid="deposits-held">&minus; $100.00</dd>' in page
     assert "Held for the next booking" in page and "Refunded" in page
-    assert "Due once held deposits are applied" in page and "$1,100.00" in page
+    assert '<dd data-testid="balance-due">$1,100.00</dd>' in page  # price - payments - held
 
 
 def test_the_bill_page_says_when_a_plan_is_paid_in_full(client, front_desk, client_):

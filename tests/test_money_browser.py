@@ -15,7 +15,7 @@ from tests.browser import (
     sign_in,
 )
 from tests.clock import chicago
-from tests.factories import make_client, make_plan, make_session
+from tests.factories import complete_now, make_client, make_plan, make_session
 from tests.money_helpers import plan_after_session_2
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -65,15 +65,15 @@ def test_from_the_worklist_take_the_deposit_book_session_3_and_see_the_bill(
     assert deposit.session == third
 
     page.goto(f"{live_server.url}{reverse('money:plan_bill', args=[plan.pk])}")
-    expect(page.get_by_test_id("deposits-held")).to_have_text("$100.00")
-    expect(page.get_by_test_id("balance-due")).to_have_text("$2,400.00")
+    expect(page.get_by_test_id("deposits-held")).to_have_text("− $100.00")
+    expect(page.get_by_test_id("balance-due")).to_have_text("$2,300.00")  # R6: deducted once paid
     expect(page.get_by_text("Session 3, 4 Mar")).to_be_visible()
     shot(page, "money_bill_deposit_held")
 
-    booking.complete_session(session=third, by=practitioner)  # the practitioner's side, on the day
+    complete_now(third, practitioner)  # the practitioner's side, on the day, log complete
     page.reload()
     expect(page.get_by_test_id("balance-due")).to_have_text("$2,300.00")
-    expect(page.get_by_test_id("deposits-held")).to_have_text("$0.00")
+    expect(page.get_by_test_id("deposits-held")).to_have_text("− $0.00")
     expect(page.locator("tbody").first).to_contain_text("Applied")
     shot(page, "money_bill_deposit_applied")
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from sessions_app import booking
 from sessions_app.models import Deposit, DepositState, SessionStatus
 from tests.clock import chicago
-from tests.factories import sign_in
+from tests.factories import on_the_day, sign_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 
@@ -292,7 +292,8 @@ def test_a_no_show_forfeits_the_deposit_and_it_shows_on_the_bill(
 ):
     session = booking.book_session(plan=waiting_plan, starts_at=chicago(3, 4), practitioner=practitioner,
                                    by=front_desk)
-    booking.mark_no_show(session=session, by=front_desk)
+    with on_the_day(session):
+        booking.mark_no_show(session=session, by=front_desk)
     assert session.deposits.get().state == DepositState.FORFEITED
     page = desk.get(reverse("money:plan_bill", args=[waiting_plan.pk])).content.decode()
     assert "Forfeited" in page

@@ -19,10 +19,10 @@ def payment_form(client, plan, **extra):
             **extra}
 
 
-def test_the_payment_form_proposes_what_is_due_after_held_deposits(desk, waiting_plan, paid_deposit):
+def test_the_payment_form_proposes_the_balance_with_held_deposits_deducted(desk, waiting_plan, paid_deposit):
     page = desk.get(reverse("money:record_payment", args=[waiting_plan.pk])).content.decode()
     assert 'value="2300.00"' in page
-    assert "leaves out the deposits held" in page
+    assert "already deducted" in page
 
 
 def test_recording_a_payment_updates_the_bill(desk, waiting_plan, front_desk):

@@ -22,6 +22,7 @@ from tests.factories import (
     make_session,
     make_staff,
     sign_in,
+    write_full_log,
 )
 
 pytestmark = pytest.mark.django_db
@@ -190,8 +191,9 @@ def test_the_bill_shows_price_payments_deposits_and_balance(client, between_2_an
     booking.record_deposit(plan=between_2_and_3, amount=Decimal("100.00"), by=front_desk)
     sign_in_client_of(client, between_2_and_3)
     page = client.get(reverse("portal:home")).content.decode()
-    assert 'data-testid="balance">$1,400.00' in page
-    assert "Deposits held for a booking" in page
+    # R6: a paid deposit is money received at once: 2400 - 1000 - 100.
+    assert 'data-testid="balance">$1,300.00' in page
+    assert 'data-testid="deposits-paid">$100.00' in page
 
 
 def test_preferences_change_consent_and_keep_bad_input(client, between_2_and_3):
@@ -331,6 +333,7 @@ def test_the_client_reads_the_messages_sent_to_them(
         second = booking.book_session(plan=plan, starts_at=chicago(3, 10, 14), practitioner=practitioner,
                                       by=front_desk)
         clock.move_to(chicago(3, 10, 17))
+        write_full_log(second, practitioner)
         booking.complete_session(session=second, by=practitioner)
         clock.move_to(chicago(3, 12, 12))
         with on_commit():
@@ -380,6 +383,7 @@ def test_with_eager_celery_a_direct_dispatch_sends_inside_the_callers_transactio
         second = booking.book_session(plan=plan, starts_at=chicago(3, 10, 14),
                                       practitioner=practitioner, by=front_desk)
         clock.move_to(chicago(3, 10, 17))
+        write_full_log(second, practitioner)
         booking.complete_session(session=second, by=practitioner)
         clock.move_to(chicago(3, 10, 18))
         dispatch_due_reminders()

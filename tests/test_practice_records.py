@@ -164,8 +164,9 @@ def test_a_cancelled_sessions_log_can_no_longer_change(plan, second_session, fro
 
 
 def test_a_completed_session_can_still_be_corrected(second_session, first_log, practitioner):
+    held = {zone: ZoneInput(retention=3) for zone, _ in records.treated_zones(second_session)}
     records.save_session_log(session=second_session, by=practitioner, expected_revision=0,
-                             log=LogInput(notes="Done."))
+                             log=LogInput(notes="Done.", shade_used=4, zones=held))
     booking.complete_session(session=second_session, by=practitioner)
     record = records.save_session_log(session=second_session, by=practitioner, expected_revision=1,
                                       log=LogInput(notes="Done; crown needs attention at session 3."))
@@ -250,8 +251,9 @@ def test_nothing_is_saved_when_one_part_of_the_log_is_refused(second_session, fi
 def test_completing_goes_through_the_booking_service_and_keeps_the_log(
     second_session, first_log, practitioner
 ):
+    held = {zone: ZoneInput(retention=3) for zone, _ in records.treated_zones(second_session)}
     records.save_session_log(session=second_session, by=practitioner, expected_revision=0,
-                             log=LogInput(shade_used=5))
+                             log=LogInput(shade_used=5, zones=held))
     booking.complete_session(session=second_session, by=practitioner)
     second_session.refresh_from_db()
     assert second_session.status == SessionStatus.COMPLETED

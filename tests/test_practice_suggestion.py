@@ -21,7 +21,8 @@ def suggestion_url(session) -> str:
 
 @pytest.mark.parametrize("role", ["practitioner", "manager"])
 def test_the_clinics_clinical_staff_get_the_fragment(client, clinic, second_session, role):
-    sign_in(client, make_staff(role, clinic))
+    # R14: the session's own practitioner, or any manager of the clinic
+    sign_in(client, second_session.practitioner if role == "practitioner" else make_staff(role, clinic))
     response = client.get(suggestion_url(second_session), RATINGS, headers={"HX-Request": "true"})
     page = response.content.decode()
     assert response.status_code == 200 and "<html" not in page
