@@ -81,7 +81,12 @@ DEFAULT_STATEMENTS = (
 
 
 class PaperworkRefused(ValidationError):
-    """A refused step or action; `message_dict` (or the message) says which rule."""
+    """A refused step or action; `message_dict` (or the message) says which rule, `code`
+    names it (also for a dict of field errors, which ValidationError itself leaves uncoded)."""
+
+    def __init__(self, message, *, code: str):
+        super().__init__(message, code=code)
+        self.code = code
 
 
 # --------------------------------------------------------------------------- versions
@@ -259,10 +264,10 @@ def _refresh_questionnaire(draft: Paperwork) -> list[str]:
     old = {q.key: q.signature() for q in draft.questionnaire.questions.all()}
     kept, changed = {}, []
     for question in current.questions.all():
-        if old.get(question.key) == question.signature() and question.key in draft.answers:
-            kept[question.key] = draft.answers[question.key]
-        else:
+        if old.get(question.key) != question.signature():
             changed.append(question.key)
+        elif question.key in draft.answers:
+            kept[question.key] = draft.answers[question.key]
     draft.questionnaire, draft.answers = current, kept
     draft.step_done = min(draft.step_done, 1)
     draft.save(update_fields=["questionnaire", "answers", "step_done", "updated_at"])
@@ -377,32 +382,38 @@ def signature_image(data_url: str) -> bytes:
     return raw
 
 
+def _refresh_versions(draft: Paperwork, consent_id: int | None) -> None:
+    """Before signing: a questionnaire or consent changed since the client saw it is put on
+    the draft (kept answers stay) and the client is sent back to it."""
+    if _refresh_questionnaire(draft):
+        raise PaperworkRefused(
+            "The clinic updated its questionnaire while you were filling it in. Please answer "
+            "the questions marked new; your other answers are kept.", code="version_changed",
+        )
+    consent = current_consent(draft.client.clinic)
+    if consent.pk != draft.consent_id or (consent_id is not None and consent_id != consent.pk):
+        draft.consent = consent
+        draft.save(update_fields=["consent", "updated_at"])
+        raise PaperworkRefused(
+            "The clinic updated its consent text while you were reading it. Please read it "
+            "again and tick each statement.", code="consent_changed",
+        )
+
+
 def submit(draft: Paperwork, *, typed_name: str, signature: str, ticked: list[str],
            consent_id: int | None, ip: str | None) -> Paperwork:
     """Step 3: sign the consent. All or nothing: the draft becomes the completed paperwork,
     the client's paperwork is marked done and the PDF made in one transaction; the
     confirmation e-mail (no health detail) leaves after the commit."""
+    _refresh_versions(draft, consent_id)  # outside the signing transaction: kept when refused
     with transaction.atomic():
         draft = Paperwork.objects.select_for_update().select_related("client__clinic").get(pk=draft.pk)
         if draft.status != PaperworkStatus.DRAFT:
             raise PaperworkRefused("This paperwork is already completed.", code="completed")
         client = draft.client
+        consent = draft.consent
         if draft.step_done < 2:
             raise PaperworkRefused("Please complete the first two steps first.", code="steps_missing")
-        changed = _refresh_questionnaire(draft)
-        if changed:
-            raise PaperworkRefused(
-                "The clinic updated its questionnaire while you were filling it in. Please answer "
-                "the questions marked new; your other answers are kept.", code="version_changed",
-            )
-        consent = current_consent(client.clinic)
-        if consent.pk != draft.consent_id or (consent_id is not None and consent_id != consent.pk):
-            draft.consent = consent
-            draft.save(update_fields=["consent", "updated_at"])
-            raise PaperworkRefused(
-                "The clinic updated its consent text while you were reading it. Please read it "
-                "again and tick each statement.", code="consent_changed",
-            )
         errors = {}
         if not typed_name.strip():
             errors["typed_name"] = "Type your full name."
