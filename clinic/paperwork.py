@@ -209,13 +209,14 @@ def status_of(client: Client, plan: TreatmentPlan | None = None) -> Status:
     if not current_for_plan(client, plan) or (plan is None and needs_paperwork(client)):
         return Status("missing", "Paperwork missing")
     last = last_completed(client)
-    if last is not None and last.review_pending:
-        return Status("review", "Paperwork needs review")
     day = day_label(local_date(client.paperwork_completed_at, client.clinic.tz))
+    label = f"Paperwork done, {day}"
     if last is not None and last.signed_at == client.paperwork_completed_at:
         where = "online" if last.via == Via.ONLINE else "on the clinic's tablet"
-        return Status("done", f"Paperwork done {where}, {day}")
-    return Status("done", f"Paperwork done, {day}")
+        label = f"Paperwork done {where}, {day}"
+    if last is not None and last.review_pending:
+        return Status("review", f"{label} - needs review")
+    return Status("done", label)
 
 
 def check_ready_for_first_session(plan: TreatmentPlan) -> tuple[str, str] | None:

@@ -33,7 +33,11 @@
 
   canvas.addEventListener("pointerdown", (event) => {
     event.preventDefault();
-    canvas.setPointerCapture(event.pointerId);
+    try {
+      canvas.setPointerCapture(event.pointerId);  // keep the stroke when a finger strays
+    } catch (error) {
+      // Without capture the stroke ends at the edge of the box: still a signature.
+    }
     drawing = true;
     const [x, y] = point(event);
     context.beginPath();
