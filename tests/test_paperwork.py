@@ -604,3 +604,16 @@ def test_only_a_manager_changes_the_versions(clinic, practitioner):
     with pytest.raises(paperwork.PaperworkRefused):
         paperwork.new_consent_version(clinic=clinic, by=practitioner, text="x", statements="y")
     assert paperwork.current_consent(clinic).number == 1
+
+
+def test_the_demo_has_paperwork_to_complete_online_and_one_waiting_for_review():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=StringIO())
+    jordan = Client.objects.get(first_name="Jordan", last_name="Lee", clinic__slug="chicago")
+    assert jordan.user.username == "client.paperwork" and paperwork.needs_paperwork(jordan)
+    riley = Client.objects.get(first_name="Riley", last_name="Stone")
+    assert paperwork.status_of(riley).code == "review"
+    assert "blood thinners" in pdf_text(bytes(paperwork.last_completed(riley).pdf))

@@ -119,6 +119,7 @@ def test_paperwork_online_on_a_phone(page, live_server, clinic, practitioner, fr
         assert "Paperwork done online, 2 March" in status and "needs review" in status
         content = page.content().lower()
         assert "transplant" not in content and "12 lake st" not in content
+        assert no_sideways_scroll(page)
         shot(page, "paperwork_front_desk_status_phone")
         page.goto(f"{live_server.url}{reverse('frontdesk:session_check_in', args=[first.pk])}")
         page.get_by_role("button", name="Check in").click()
