@@ -25,8 +25,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": PHONE, "is_mobile": True, "has_touch": True,
-            "accept_downloads": True}
+    return {
+        **browser_context_args,
+        "viewport": PHONE,
+        "is_mobile": True,
+        "has_touch": True,
+        "accept_downloads": True,
+    }
 
 
 def draw_signature(page) -> None:
@@ -47,8 +52,13 @@ def no_sideways_scroll(page) -> bool:
 
 def test_paperwork_online_on_a_phone(page, live_server, clinic, practitioner, front_desk):
     with time_machine.travel(chicago(3, 2, 8), tick=True):
-        nora = make_client(clinic, first_name="Nora", last_name="Quinn", email="nora@example.com",
-                           paperwork_completed_at=None)
+        nora = make_client(
+            clinic,
+            first_name="Nora",
+            last_name="Quinn",
+            email="nora@example.com",
+            paperwork_completed_at=None,
+        )
         plan = make_plan(nora)
         first = make_session(plan, number=1, starts_at=chicago(3, 2, 9), practitioner=practitioner)
         portal.invite_client(client=nora, by=front_desk, base_url=live_server.url)
