@@ -40,6 +40,7 @@ TABLET_SESSION_KEY = "tablet_paperwork_id"
 STEPS = {1: "About you", 2: "Health questions", 3: "Consent"}
 REVIEWERS = (Role.PRACTITIONER, Role.MANAGER)
 MAX_SIGNATURE_BYTES = 400_000
+MAX_SIGNATURE_SIDE = 4000  # pixels: a canvas on the widest tablet at 3x is well below
 
 # R17's defaults: (key, text, kind, choices, help text, required, review if yes).
 DEFAULT_QUESTIONS: list[tuple] = [
@@ -372,9 +373,11 @@ def signature_image(data_url: str) -> bytes:
         raise PaperworkRefused({"signature": "The signature is too large: clear it and sign again."},
                                code="signature")
     try:
-        image = Image.open(io.BytesIO(raw))
+        image = Image.open(io.BytesIO(raw))  # reads the header only
+        if image.format != "PNG" or image.width > MAX_SIGNATURE_SIDE or image.height > MAX_SIGNATURE_SIDE:
+            raise ValueError("not a signature-sized PNG")  # a small file may unpack to gigabytes
         image.load()
-    except (UnidentifiedImageError, OSError, ValueError):
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         raise PaperworkRefused({"signature": "The signature could not be read: sign again."},
                                code="signature") from None
     alpha = image.convert("RGBA").getchannel("A")

@@ -219,6 +219,19 @@ def test_the_consent_step_refuses_bad_input_and_saves_nothing(nora_http, newcome
     assert draft.status == PaperworkStatus.DRAFT and not draft.pdf and newcomer.paperwork_completed_at is None
 
 
+def test_a_signature_that_unpacks_to_a_huge_image_is_refused_before_it_is_decoded():
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("1", (20000, 20000)).save(buffer, format="PNG")  # tiny file, 400 megapixels
+    with pytest.raises(paperwork.PaperworkRefused) as error:
+        paperwork.signature_image("data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode())
+    assert "could not be read" in error.value.message_dict["signature"][0]
+
+
 def test_a_questionnaire_changed_while_filling_in_asks_again_only_what_changed(
     nora_http, newcomer, clinic, manager
 ):
