@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 from clinic.clinic_time import day_label, local_date
 from clinic.emails import send_templated_email
@@ -476,6 +476,10 @@ def answer_rows(paperwork: Paperwork, questions=None) -> list[dict]:
 def render_pdf(paperwork: Paperwork, questions=None) -> bytes:
     """The signed consent and the answers as a PDF (WeasyPrint), signature image embedded."""
     from weasyprint import HTML  # heavy import, only needed when a form is signed
+
+    # Importing WeasyPrint switches on Pillow's process-wide LOAD_TRUNCATED_IMAGES, which would
+    # let truncated photo uploads through (sessions_app.photos): switched off again here.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
 
     client = paperwork.client
     signature = base64.b64encode(bytes(paperwork.signature_png)).decode()

@@ -219,6 +219,14 @@ def test_the_consent_step_refuses_bad_input_and_saves_nothing(nora_http, newcome
     assert draft.status == PaperworkStatus.DRAFT and not draft.pdf and newcomer.paperwork_completed_at is None
 
 
+def test_making_a_pdf_leaves_pillows_truncated_image_check_on(nora_http, newcomer):
+    from PIL import ImageFile
+
+    done = complete_online(nora_http, newcomer)
+    paperwork.render_pdf(done)
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False  # photo uploads still refuse truncated files
+
+
 def test_a_signature_that_unpacks_to_a_huge_image_is_refused_before_it_is_decoded():
     import base64
     import io

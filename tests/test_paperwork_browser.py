@@ -112,6 +112,7 @@ def test_paperwork_online_on_a_phone(page, live_server, clinic, practitioner, fr
         shot(page, "paperwork_step3_signed_phone")
         page.get_by_role("button", name="Sign and send").click()
         page.get_by_test_id("paperwork-done").wait_for()
+        page.wait_for_load_state("load")  # a download started earlier would cut the stylesheet off
         shot(page, "paperwork_done_phone")
 
         # The PDF: downloaded and read.
