@@ -46,6 +46,13 @@ def draw_signature(page) -> None:
     page.mouse.up()
 
 
+def settled(page) -> None:
+    """Wait until the page and its stylesheets have loaded: leaving it earlier (a download, the
+    next sign-in) cancels them, which the accessibility audit reports as a missing stylesheet."""
+    page.wait_for_load_state("load")
+    page.wait_for_load_state("networkidle")
+
+
 def no_sideways_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
@@ -68,6 +75,7 @@ def test_paperwork_online_on_a_phone(page, live_server, clinic, practitioner, fr
         page.goto(link)
         page.get_by_label("Choose a password").fill("Scalp-care-2026")
         page.get_by_label("Type it again").fill("Scalp-care-2026")
+        settled(page)
         page.get_by_role("button", name="Set password and continue").click()
         page.get_by_test_id("paperwork-needed").wait_for()
         shot(page, "paperwork_portal_home_phone")
@@ -78,11 +86,13 @@ def test_paperwork_online_on_a_phone(page, live_server, clinic, practitioner, fr
         page.get_by_label("Date of birth").fill("2090-01-01")
         page.get_by_label("Home address").fill("12 Lake St, Chicago")
         page.get_by_label("Emergency contact").fill("Kim Quinn, 312 555 0101")
+        settled(page)
         page.get_by_role("button", name="Save and continue").click()
         page.get_by_text("Your date of birth cannot be in the future.").wait_for()
         assert page.get_by_label("Home address").input_value() == "12 Lake St, Chicago"
         shot(page, "paperwork_step1_error_phone")
         page.get_by_label("Date of birth").fill("1985-06-15")
+        settled(page)
         page.get_by_role("button", name="Save and continue").click()
 
         # Step 2: the questions; a "yes" to a recent hair transplant needs review.
@@ -94,6 +104,7 @@ def test_paperwork_online_on_a_phone(page, live_server, clinic, practitioner, fr
         page.get_by_label("If so, when was it?").fill("2025-11-20")
         assert no_sideways_scroll(page)
         shot(page, "paperwork_step2_phone")
+        settled(page)
         page.get_by_role("button", name="Save and continue").click()
 
         # Step 3: an empty signature is refused; then a drawn one is accepted.
@@ -101,6 +112,7 @@ def test_paperwork_online_on_a_phone(page, live_server, clinic, practitioner, fr
         for box in page.locator("input[name=statements]").all():
             box.check()
         page.get_by_label("Your full name").fill("Nora Quinn")
+        settled(page)
         page.get_by_role("button", name="Sign and send").click()
         page.get_by_text("Sign with your finger or mouse in the box.").wait_for()
         assert page.get_by_label("Your full name").input_value() == "Nora Quinn"
@@ -110,9 +122,10 @@ def test_paperwork_online_on_a_phone(page, live_server, clinic, practitioner, fr
         assert page.locator("#id_signature").input_value().startswith("data:image/png;base64,")
         assert no_sideways_scroll(page)
         shot(page, "paperwork_step3_signed_phone")
+        settled(page)
         page.get_by_role("button", name="Sign and send").click()
         page.get_by_test_id("paperwork-done").wait_for()
-        page.wait_for_load_state("load")  # a download started earlier would cut the stylesheet off
+        settled(page)
         shot(page, "paperwork_done_phone")
 
         # The PDF: downloaded and read.
@@ -123,6 +136,7 @@ def test_paperwork_online_on_a_phone(page, live_server, clinic, practitioner, fr
         assert "hair transplant or scalp surgery" in text and "Yes (review)" in text
 
         # The front desk: the status, never an answer; check-in is refused.
+        settled(page)
         page.context.clear_cookies()
         sign_in(page, live_server, front_desk)
         page.goto(f"{live_server.url}{reverse('frontdesk:client_detail', args=[nora.pk])}")
@@ -133,25 +147,31 @@ def test_paperwork_online_on_a_phone(page, live_server, clinic, practitioner, fr
         assert no_sideways_scroll(page)
         shot(page, "paperwork_front_desk_status_phone")
         page.goto(f"{live_server.url}{reverse('frontdesk:session_check_in', args=[first.pk])}")
+        settled(page)
         page.get_by_role("button", name="Check in").click()
         page.get_by_text(re.compile("A practitioner or manager of Chicago must clear it")).wait_for()
         shot(page, "paperwork_check_in_refused_phone")
         assert TreatmentSession.objects.get(pk=first.pk).status == SessionStatus.BOOKED
 
         # The practitioner reads the answers and clears the review with a note.
+        settled(page)
         page.context.clear_cookies()
         sign_in(page, live_server, practitioner)
         page.goto(f"{live_server.url}{reverse('practice:paperwork', args=[nora.pk])}")
         assert "hair transplant" in page.content()
         page.get_by_label("Note (what you checked and agreed)").fill("Transplant healed; surgeon agreed.")
+        settled(page)
         page.get_by_role("button", name="Clear the review").click()
         page.get_by_text(re.compile("Review cleared")).first.wait_for()
         shot(page, "paperwork_review_cleared_phone")
 
         # Now the front desk checks Nora in.
+        settled(page)
         page.context.clear_cookies()
         sign_in(page, live_server, front_desk)
         page.goto(f"{live_server.url}{reverse('frontdesk:session_check_in', args=[first.pk])}")
+        settled(page)
         page.get_by_role("button", name="Check in").click()
         page.get_by_text(re.compile("is checked in for session 1")).wait_for()
         assert TreatmentSession.objects.get(pk=first.pk).status == SessionStatus.CHECKED_IN
+        settled(page)
