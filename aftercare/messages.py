@@ -20,6 +20,7 @@ from aftercare.models import Channel, MessageTemplate, Reminder
 from aftercare.window import aftercare_window
 from clinic.clinic_time import client_day, client_moment, client_time, local_date
 from clinic.locale_format import format_moment, format_money
+from clinic.portal import paperwork_link
 from sessions_app.rules import allowed_window
 
 TEMPLATE_DIR = "aftercare/messages"
@@ -117,6 +118,8 @@ def message_context(reminder: Reminder) -> dict:
         context["next_window"] = (
             f"between {opens} and {client_day(latest, reference=reference)}" if latest else f"from {opens}"
         )
+    if reminder.step.template == MessageTemplate.PAPERWORK:
+        context["paperwork_link"] = paperwork_link(client)
     if plan.completed_at:
         context["recall_day"] = client_day(recall_day(plan), reference=reference)
         context["recall_years"] = clinic.touch_up_recall_years

@@ -42,6 +42,7 @@ class MessageTemplate(models.TextChoices):
     THIRD_SESSION = "third_session", "Book your third session (window and deposit)"
     APPOINTMENT = "appointment", "Appointment reminder"
     TOUCH_UP = "touch_up", "Touch-up recall"
+    PAPERWORK = "paperwork", "Please complete your paperwork (session 1, while it is missing)"
     CUSTOM = "custom", "Custom text (subject and body below)"
 
 

@@ -46,6 +46,7 @@ from aftercare.models import (
     ReminderStatus,
     ScheduleStep,
 )
+from clinic import paperwork
 from clinic.clinic_time import at_local, local_date
 from clinic.history import person_name
 from clinic.models import PlanStatus, TreatmentPlan
@@ -160,8 +161,17 @@ def consents(client, channel: str) -> bool:
     return client.sms_consent and sms_capable(client.phone)
 
 
+def paperwork_reminder_unwanted(step: ScheduleStep, session: TreatmentSession) -> bool:
+    """The paperwork reminder goes out only before session 1 while the paperwork is missing."""
+    return step.template == MessageTemplate.PAPERWORK and (
+        session.number != 1 or paperwork.current_for_plan(session.client, session.plan)
+    )
+
+
 def _applies(step: ScheduleStep, session: TreatmentSession) -> bool:
     if step.after_session is not None and step.after_session != session.number:
+        return False
+    if paperwork_reminder_unwanted(step, session):
         return False
     if step.anchor == Anchor.SESSION_START:
         return session.status == SessionStatus.BOOKED
@@ -386,6 +396,8 @@ def reason_not_to_send(reminder: Reminder) -> str:
         return f"The plan is {plan.get_status_display().lower()}."
     if step.only_if_next_unbooked and not next_session_unbooked(session):
         return f"Session {session.number + 1} is booked or no longer open."
+    if paperwork_reminder_unwanted(step, session):
+        return "The paperwork is done."
     if reminder.channel == Channel.EMAIL and not reminder.client.email_consent:
         return "The client does not consent to e-mail."
     if reminder.channel == Channel.SMS and not reminder.client.sms_consent:

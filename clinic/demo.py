@@ -37,6 +37,7 @@ LOGINS = [
     ("practitioner", "practitioner", "Chicago: my day, session log"),
     ("practitioner.london", "practitioner", "London"),
     ("client", "client portal", "Sam Rivera (Chicago), between sessions 1 and 2"),
+    ("client.paperwork", "client portal", "Jordan Lee (Chicago): paperwork to complete online"),
 ]
 
 CLINICS = [
@@ -102,6 +103,7 @@ def seed() -> None:
         add_history(clinic, desk, pats)  # months of history for the reports' charts
     ensure_demo_devices()
     _rota(chicago, users)
+    _paperwork(chicago, users["frontdesk"], [users["practitioner"], users["practitioner.chicago2"]])
 
 
 def _rota(chicago: Clinic, users: dict) -> None:
@@ -250,3 +252,38 @@ def _clients_at_every_stage(clinic, desk, pats, users) -> None:
     plan = _plan(today, 2, "2000.00")
     _past(plan, 1, 12, pat)
     _book_first_allowed(plan, pats[::-1], desk, from_days=0, hours=(14, 15, 11, 12))
+
+
+# --------------------------------------------------------------------------- paperwork (R17)
+
+
+def _paperwork(clinic: Clinic, desk, pats) -> None:
+    """Jordan Lee (paperwork missing, session 1 tomorrow) gets a portal login to fill it in
+    online; Riley Stone filled it in online with a "yes" to blood thinners: waiting for a
+    practitioner's review before session 1."""
+    import base64
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from clinic import paperwork
+
+    jordan = Client.objects.get(clinic=clinic, first_name="Jordan", last_name="Lee")
+    jordan.user = _user("client.paperwork", jordan.first_name, jordan.last_name)
+    jordan.save(update_fields=["user"])
+
+    riley = _client(clinic, "Riley", "Stone", paperwork=False)
+    _book_first_allowed(_plan(riley, 2, "2200.00"), pats, desk, from_days=3)
+    draft = paperwork.draft_for(riley)
+    paperwork.save_about(draft, {"date_of_birth": dt.date(1979, 4, 2), "address": "41 Elm St, Evanston",
+                                 "emergency_contact": "Sky Stone, +1 555 0199"})
+    answers = {q.key: ("no" if q.kind == "yes_no" else "") for q in draft.questionnaire.questions.all()}
+    answers.update(blood_thinners="yes", diabetes="No", other="Daily aspirin after a stent (2023).")
+    paperwork.save_answers(draft, answers)
+    image = Image.new("RGBA", (300, 100), (0, 0, 0, 0))
+    ImageDraw.Draw(image).line([(10, 70), (70, 20), (130, 80), (200, 25), (290, 60)], fill="#10203a", width=3)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    paperwork.submit(draft, typed_name=riley.full_name, consent_id=None, ip="127.0.0.1",
+                     signature="data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(),
+                     ticked=draft.consent.statement_list)

@@ -79,6 +79,10 @@ class Clinic(models.Model):
         default=False, help_text="Refunds are made by managers unless this is on"
     )
     touch_up_recall_years = models.PositiveSmallIntegerField(default=3, help_text="R15")
+    paperwork_repeat_months = models.PositiveSmallIntegerField(
+        default=12, validators=[MinValueValidator(1)],
+        help_text="R17: a new plan asks for the paperwork again when the last is older than this",
+    )
     # Account security (R18). Managers and superusers always need a second factor.
     staff_second_factor_required = models.BooleanField(
         default=True,
@@ -402,7 +406,10 @@ class PortalInvitation(models.Model):
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="invitations")
     token_hash = models.CharField(max_length=64, unique=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Blank: made by the paperwork reminder for a client without a login yet.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
@@ -552,3 +559,9 @@ class ClosureDay(models.Model):
 # The audit trail lives in its own module; imported here so that Django registers the model.
 from clinic.audit import AuditEvent  # noqa: E402,F401
 from clinic.erasure import ClientErasure  # noqa: E402,F401
+from clinic.paperwork_models import (  # noqa: E402,F401
+    ConsentVersion,
+    Paperwork,
+    Question,
+    QuestionnaireVersion,
+)

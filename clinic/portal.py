@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
@@ -70,20 +71,37 @@ def invite_client(*, client: Client, by, base_url: str) -> PortalInvitation | No
         return None
     if not client.email:
         raise PortalRefused("Add the client's e-mail address first.", code="email_missing")
-    token = secrets.token_urlsafe(32)
-    now = timezone.now()
     with transaction.atomic():
-        client.invitations.filter(used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
-        invitation = PortalInvitation.objects.create(
-            client=client, token_hash=_hash(token), created_by=by,
-            expires_at=now + dt.timedelta(days=INVITATION_DAYS),
-        )
+        invitation, token = _new_invitation(client, by)
         link = base_url.rstrip("/") + reverse("portal:accept_invitation", args=[token])
         context = {"client": client, "clinic": client.clinic, "link": link, "days": INVITATION_DAYS}
         transaction.on_commit(
             lambda: send_templated_email("portal/email/invitation", context, [client.email])
         )
     return invitation
+
+
+def _new_invitation(client: Client, by) -> tuple[PortalInvitation, str]:
+    """A fresh one-time link (earlier unused ones stop working) and its token."""
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    client.invitations.filter(used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+    invitation = PortalInvitation.objects.create(
+        client=client, token_hash=_hash(token), created_by=by,
+        expires_at=now + dt.timedelta(days=INVITATION_DAYS),
+    )
+    return invitation, token
+
+
+def paperwork_link(client: Client) -> str:
+    """The link of the paperwork reminder (R17): the portal's paperwork page for a client
+    with a login, else a new invitation link (the portal then leads to the paperwork)."""
+    base = settings.SITE_URL.rstrip("/")
+    if own_login(client) is not None:
+        return base + reverse("portal:paperwork")
+    with transaction.atomic():
+        _, token = _new_invitation(client, None)
+    return base + reverse("portal:accept_invitation", args=[token])
 
 
 def _send_password_reset(client: Client, user, base_url: str) -> None:

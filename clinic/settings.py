@@ -212,6 +212,9 @@ if not DEBUG:
     ]
 # --- end production defaults (HTTPS) ---
 
+# The site's public address, for links in messages sent without a request (R17 reminders).
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
+
 # E-mail (Django 6.1 MAILERS). Console in development; SMTP when EMAIL_HOST is set.
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Pigment <no-reply@pigment.local>")
 if env.str("EMAIL_HOST", default=""):

@@ -4,6 +4,7 @@ from django.urls import path
 
 from frontdesk import booking_views as bookings
 from frontdesk import erasure_views, import_views
+from frontdesk import paperwork_views as paperwork
 from frontdesk import views as desk
 
 app_name = "frontdesk"
@@ -33,4 +34,9 @@ urlpatterns = [
     path("sessions/<int:session_id>/cancel/", bookings.session_cancel, name="session_cancel"),
     path("sessions/<int:session_id>/check-in/", bookings.session_check_in, name="session_check_in"),
     path("sessions/<int:session_id>/no-show/", bookings.session_no_show, name="session_no_show"),
+    # Paperwork (R17): the clinic tablet, and the managers' set-up.
+    path("clients/<int:client_id>/paperwork/tablet/", paperwork.start_tablet, name="paperwork_tablet"),
+    path("paperwork/", paperwork.setup, name="paperwork_setup"),
+    path("paperwork/questions/", paperwork.setup_questions, name="paperwork_setup_questions"),
+    path("paperwork/consent/", paperwork.setup_consent, name="paperwork_setup_consent"),
 ]

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from clinic import paperwork
 from clinic.access import current_clinic, get_client_for, get_plan_for, staff_clinics, staff_required
 from clinic.clients import save_client, search_clients
 from clinic.clinic_time import local_date
@@ -122,6 +123,7 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     return render(request, "frontdesk/client_detail.html", {
         "client": client, "clinic": client.clinic, "plans": plans, "sessions": sessions, "deposits": deposits,
         "history": page, "open_plans": [p for p in plans if p.is_open],
+        "paperwork_status": paperwork.status_of(client),
     })
 
 

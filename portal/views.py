@@ -20,7 +20,7 @@ from icalendar import Calendar, Event
 from aftercare.messages import render_reminder
 from aftercare.models import Reminder, ReminderStatus
 from aftercare.window import AftercareWindow, aftercare_window
-from clinic import audit, portal
+from clinic import audit, paperwork, portal
 from clinic.access import client_profile, client_required, get_client_for, staff_required
 from clinic.client_data import client_data_zip
 from clinic.clinic_time import client_day, client_moment, client_time, day_label, local_date
@@ -110,7 +110,9 @@ def home(request):
         if plan is None:
             raise Http404("No such plan.")
     plan = plan or (plans[0] if plans else None)
-    context = {"client": client, "plans": plans, "plan": plan, "now": timezone.now()}
+    context = {"client": client, "plans": plans, "plan": plan, "now": timezone.now(),
+               "paperwork_needed": paperwork.needs_paperwork(client),
+               "paperwork_last": paperwork.last_completed(client)}
     if plan is not None:
         sessions = list(plan.sessions.select_related("clinic").order_by("number", "starts_at"))
         live = [s for s in sessions if s.is_live]

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from practice import clients_views, glass_views, uncomplete_views, views
+from practice import paperwork_views as paperwork
 
 app_name = "practice"
 urlpatterns = [
@@ -18,4 +19,10 @@ urlpatterns = [
     path("plans/<int:plan_id>/", views.plan_progress, name="plan_progress"),
     path("photos/<int:photo_id>/", views.photo, name="photo"),
     path("photos/<int:photo_id>/<slug:variant>/", views.photo, name="photo"),
+    # The client's paperwork answers and review (R17).
+    path("clients/<int:client_id>/paperwork/", paperwork.answers, name="paperwork"),
+    path("clients/<int:client_id>/paperwork/<int:paperwork_id>/clear/", paperwork.clear_review,
+         name="paperwork_clear"),
+    path("clients/<int:client_id>/paperwork/<int:paperwork_id>/copy.pdf", paperwork.pdf,
+         name="paperwork_pdf"),
 ]

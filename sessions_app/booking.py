@@ -23,6 +23,7 @@ from django.utils import timezone
 
 # The aftercare service is called directly inside the same transaction (no signals).
 from aftercare import services as aftercare
+from clinic import paperwork
 from clinic.clinic_time import at_local, day_label, local_date, time_label
 from clinic.history import person_name, save_by
 from clinic.models import (
@@ -538,12 +539,13 @@ def reschedule_session(
 
 
 def _check_paperwork(session: TreatmentSession) -> None:
-    if session.number == 1 and not session.client.paperwork_done:
-        raise BookingRefused(
-            "Session 1 cannot start until the client's medical questionnaire and consent form "
-            "are completed (R2). Record the paperwork on the client's page, then check in.",
-            code="paperwork_missing",
-        )
+    """R2/R17: session 1 waits for the paperwork, and for a review of flagged answers."""
+    if session.number != 1:
+        return
+    problem = paperwork.check_ready_for_first_session(session.plan)
+    if problem is not None:
+        code, message = problem
+        raise BookingRefused(message, code=code)
 
 
 def _check_on_the_day(session: TreatmentSession, clinic: Clinic, action: str) -> None:
