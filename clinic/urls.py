@@ -27,3 +27,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", health.health, name="health"),  # no session, no data (clinic.health)
 ]
+
+# A request too large or malformed for Django to read: a friendly page (clinic.request_limits).
+handler400 = "clinic.request_limits.bad_request"
