@@ -8,6 +8,7 @@ from django.urls import reverse
 from clinic.models import Client
 from practice.forms import MAX_PHOTOS_PER_SAVE
 from sessions_app.photos import MAX_UPLOAD_BYTES
+from tests.factories import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -50,3 +51,11 @@ def test_a_broken_content_length_is_read_as_an_empty_body(desk):
     response = desk.generic("POST", reverse("frontdesk:client_create"), b"", CONTENT_LENGTH="abc",
                             content_type="application/x-www-form-urlencoded")
     assert response.status_code in (200, 400)
+
+
+def test_a_nul_character_in_a_query_string_gets_the_400_page(client, manager):
+    sign_in(client, manager)
+    for url in ("/admin/aftercare/reminder/?channel__exact=%00", "/desk/clients/?q=a%00b"):
+        response = client.get(url)
+        assert response.status_code == 400
+        assert "could not be read" in response.content.decode()
