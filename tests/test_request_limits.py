@@ -59,3 +59,10 @@ def test_a_nul_character_in_a_query_string_gets_the_400_page(client, manager):
         response = client.get(url)
         assert response.status_code == 400
         assert "could not be read" in response.content.decode()
+
+
+def test_an_impossible_date_drill_down_in_the_admin_is_refused_not_a_500(client, manager):
+    sign_in(client, manager)
+    response = client.get("/admin/aftercare/reminder/",
+                          {"due_at__year": "2026", "due_at__month": "9" * 32})
+    assert response.status_code == 302 and response["Location"].endswith("?e=1")
