@@ -23,9 +23,9 @@ from django.db import connection
 from clinic import backup
 from sessions_app import photos, records
 from sessions_app.models import SessionStatus
-from tests.conftest import CHICAGO
+from tests.clock import CHICAGO
 from tests.factories import make_client, make_clinic, make_plan, make_session, make_staff
-from tests.practice_fixtures import jpeg_with_gps, upload
+from tests.practice_helpers import jpeg_with_gps, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSPHRASE = "correct horse battery staple"

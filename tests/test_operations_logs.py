@@ -18,9 +18,8 @@ from aftercare.models import Reminder, ReminderStatus
 from aftercare.tasks import dispatch_due_reminders
 from clinic.logs import JsonFormatter, RequestIdFilter
 from sessions_app.models import TreatmentSession
-from tests.aftercare_fixtures import eager  # noqa: F401 - fixture
 from tests.factories import make_client, make_plan, sign_in
-from tests.frontdesk_fixtures import booking_post
+from tests.frontdesk_helpers import booking_post
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now", "eager")]
 SECRETS = ["Zebulon", "Quixotic", "zeb.quixotic@example.org", "+13125550199",

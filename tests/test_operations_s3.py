@@ -21,8 +21,7 @@ from clinic import backup
 from clinic.object_storage import s3_storage
 from sessions_app.models import SessionPhoto
 from tests.factories import sign_in
-from tests.practice_fixtures import *  # noqa: F403 - the practice fixtures
-from tests.practice_fixtures import jpeg_with_gps, upload
+from tests.practice_helpers import jpeg_with_gps, upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_now")]
 KEYS = {"aws_access_key_id": "pigment-test", "aws_secret_access_key": "pigment-test-secret"}

@@ -17,7 +17,7 @@ from django.utils import timezone
 from aftercare.models import Heartbeat, Reminder, ReminderStatus
 from clinic import heartbeat
 from clinic.celery import app as celery_app
-from tests.aftercare_fixtures import make_due_reminders, needs_redis
+from tests.aftercare_helpers import make_due_reminders, needs_redis
 from tests.factories import make_portal_user, sign_in
 
 db = pytest.mark.django_db

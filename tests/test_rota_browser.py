@@ -9,8 +9,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import shot, sign_in
+from tests.clock import chicago
 from tests.factories import add_time_off, make_client, make_plan
-from tests.frontdesk_fixtures import chicago, session_one_done
+from tests.frontdesk_helpers import session_one_done
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -12,7 +12,7 @@ from clinic.models import ClosureDay, Role, TimeOff, TimeOffStatus, WorkingHours
 from sessions_app import booking, rota
 from sessions_app.booking import BookingRefused
 from sessions_app.models import DepositState, SessionStatus
-from tests.conftest import CHICAGO
+from tests.clock import CHICAGO
 from tests.factories import (
     add_closure,
     add_time_off,

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from sessions_app import availability, slots
 from sessions_app.models import SessionStatus
-from tests.conftest import CHICAGO
+from tests.clock import CHICAGO
 from tests.factories import (
     add_closure,
     add_time_off,

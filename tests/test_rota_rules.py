@@ -11,7 +11,7 @@ from clinic.models import TimeOff
 from sessions_app import booking
 from sessions_app.booking import BookingRefused
 from sessions_app.models import SessionStatus
-from tests.conftest import CHICAGO, LONDON
+from tests.clock import CHICAGO, LONDON
 from tests.factories import (
     add_closure,
     add_time_off,
