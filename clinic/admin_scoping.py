@@ -99,10 +99,13 @@ class RequestFormMixin:
 
 
 class HostileParamsChangeList(ChangeList):
-    """Django's date drill-down (date_hierarchy) turns an impossible date into the list's
-    "?e=1" answer on ValueError only; a month of 10**31 overflows instead. Same answer."""
+    """Parameters the database cannot take get the list's "?e=1" answer, as Django gives any
+    impossible lookup: a NUL character (PostgreSQL text cannot hold one; the driver raises)
+    and a date drill-down that overflows (Django catches only ValueError there)."""
 
     def get_filters(self, request):
+        if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):
+            raise IncorrectLookupParameters("A NUL character in the parameters.")
         try:
             return super().get_filters(request)
         except OverflowError as error:

@@ -1,9 +1,7 @@
 """Oversized requests get a friendly page, never a 500. Django's own limits (settings
 DATA_UPLOAD_*) raise while a view reads the body and end on `bad_request` (handler400 in
 clinic/urls.py); a body larger than REQUEST_MAX_BYTES is refused here from its Content-Length,
-before anything reads it. So is a query string holding a NUL character: PostgreSQL text cannot
-hold one, and a parameter that goes straight into a filter (the admin's list filters) would
-fail in the database driver. Forms already refuse NUL in what they validate."""
+before anything reads it."""
 
 from __future__ import annotations
 
@@ -35,6 +33,4 @@ class RequestSizeLimitMiddleware:
             length = 0  # Django reads such a body as empty too
         if length > settings.REQUEST_MAX_BYTES:
             return too_large(request)
-        if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):
-            return bad_request(request)
         return self.get_response(request)
