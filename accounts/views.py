@@ -4,6 +4,7 @@ clinic.second_factor, clinic.lockout and clinic.throttle; these views only wire 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -13,8 +14,25 @@ from django.views.decorators.http import require_POST
 from accounts.forms import CodeForm, EnrolForm
 from clinic import lockout, second_factor, throttle
 from clinic.access import staff_clinics, staff_required
+from clinic.forms_auth import SignInForm
 from clinic.models import Role, StaffProfile
 from clinic.redirects import next_url
+
+
+class SiteNextMixin:
+    """Django's sign-in and sign-out pages follow `next` by Pigment's one rule (a path on
+    this site), not only by Django's host check."""
+
+    def get_redirect_url(self):
+        return next_url(self.request, "")
+
+
+class SignInView(SiteNextMixin, auth_views.LoginView):
+    authentication_form = SignInForm
+
+
+class SignOutView(SiteNextMixin, auth_views.LogoutView):
+    pass
 
 
 @login_required

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
@@ -96,6 +98,20 @@ class RequestFormMixin:
         return RequestForm
 
 
+class HostileParamsChangeList(ChangeList):
+    """Parameters the database cannot take get the list's "?e=1" answer, as Django gives any
+    impossible lookup: a NUL character (PostgreSQL text cannot hold one; the driver raises)
+    and a date drill-down that overflows (Django catches only ValueError there)."""
+
+    def get_filters(self, request):
+        if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):
+            raise IncorrectLookupParameters("A NUL character in the parameters.")
+        try:
+            return super().get_filters(request)
+        except OverflowError as error:
+            raise IncorrectLookupParameters(error) from error
+
+
 class ClinicScopedAdmin(SimpleHistoryAdmin):
     """Non-superusers see and choose rows of the clinics they work at only. Times are shown
     and typed in the local time of the user's current clinic (clinic.middleware)."""
@@ -105,6 +121,9 @@ class ClinicScopedAdmin(SimpleHistoryAdmin):
     clinical = False
     # True where revert_to_version restores a version through the service layer.
     revertible = False
+
+    def get_changelist(self, request, **kwargs):
+        return HostileParamsChangeList
 
     # ------------------------------------------------------------------ rows and choices
 

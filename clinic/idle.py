@@ -158,4 +158,5 @@ class IdleLogoutMiddleware:
 def _local(url: str) -> str:
     """Only the path and query of `url`: ?next= never points off the site."""
     parts = urlsplit(url)
-    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    path = parts.path if parts.path.startswith("/") and parts.path[1:2] not in ("/", "\\") else "/"
+    return path + (f"?{parts.query}" if parts.query else "")

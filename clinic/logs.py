@@ -12,6 +12,7 @@ import contextvars
 import logging
 import re
 import time
+import traceback
 import uuid
 
 from django.utils.functional import SimpleLazyObject, empty
@@ -30,6 +31,27 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(record, "request_id", ""):
             record.request_id = _request_id.get()
+        return True
+
+
+class ServerErrorFilter(logging.Filter):
+    """django.request's lines ("Internal Server Error: /path" with a traceback) as an operator
+    needs them and without health data: the route's pattern instead of the path, and the
+    exception's type and frames without its message, which can quote what a client typed
+    ("invalid literal for int(): 'Carl ...'"). The request id ties the line to its request."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        match = getattr(getattr(record, "request", None), "resolver_match", None)
+        route = "/" + match.route if match is not None and match.route is not None else "(unmatched)"
+        reason = record.args[0] if isinstance(record.args, tuple) and record.args else "Request failed"
+        record.msg, record.args = "%s: %s", (reason, route)
+        if record.exc_info and record.exc_info[0] is not None:
+            kind, _, trace = record.exc_info
+            record.exc_text = (
+                "Traceback (most recent call last):\n" + "".join(traceback.format_tb(trace))
+                + f"{kind.__module__}.{kind.__qualname__} (message not logged: it may quote input)"
+            )
+            record.exc_info = None
         return True
 
 

@@ -397,7 +397,10 @@ LOGGING = {
         "json": {"()": "clinic.logs.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
     },
-    "filters": {"request_id": {"()": "clinic.logs.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "clinic.logs.RequestIdFilter"},
+        "server_errors": {"()": "clinic.logs.ServerErrorFilter"},  # no typed values in tracebacks
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
     },
@@ -406,8 +409,24 @@ LOGGING = {
         **LOGGING.get("loggers", {}),  # levels other blocks set for their libraries stay
         # pigment.request logs every request (clinic.logs); these would say it twice.
         "django.server": {"level": "WARNING"},
-        "django.request": {"level": "ERROR"},
+        "django.request": {"level": "ERROR", "filters": ["server_errors"]},
     },
 }
 MIDDLEWARE[:0] = ["clinic.logs.RequestLogMiddleware", "clinic.health.HealthCheckMiddleware"]
 # --- end of Operations -------------------------------------------------------------------------
+
+# --- Request limits: oversized or malformed requests get a friendly 413/400 page (clinic.request_limits)
+# A form's fields without its files (Django's default, set here so it is a decision).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The widest form is the admin's clinic page (about 70 fields with its opening hours).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+# A session log takes at most 12 photos at a time (practice.forms.MAX_PHOTOS_PER_SAVE).
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+# Uploads larger than this go to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# A whole request body: 12 photos of at most 10 MB (sessions_app.photos.MAX_UPLOAD_BYTES)
+# and the form around them. Refused from its Content-Length before anything reads it.
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=125 * 1024 * 1024)
+MIDDLEWARE.insert(MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+                  "clinic.request_limits.RequestSizeLimitMiddleware")
+# --- end of Request limits ------------------------------------------------------------------

@@ -814,13 +814,14 @@ def _clean_amount(amount, currency: str, *, limit: Decimal = MAX_AMOUNT) -> Deci
         raise BookingRefused(f"'{amount}' is not an amount of money.", code="invalid_amount")
     if value <= 0:
         raise BookingRefused("The amount must be more than zero.", code="invalid_amount")
-    if value != value.quantize(Decimal("0.01")):
-        raise BookingRefused("Give the amount with at most two decimals.", code="invalid_amount")
+    # The limit first: quantizing a number with more than 28 digits raises InvalidOperation.
     if value > limit:
         raise BookingRefused(
             f"{value} {currency} is more than this can be ({limit} {currency}). Check the amount.",
             code="invalid_amount",
         )
+    if value != value.quantize(Decimal("0.01")):
+        raise BookingRefused("Give the amount with at most two decimals.", code="invalid_amount")
     return value.quantize(Decimal("0.01"))
 
 
