@@ -14,19 +14,24 @@ from clinic import audit
 from clinic import paperwork as service
 from clinic.access import get_client_for, role_of, staff_required
 from clinic.paperwork_models import Paperwork, PaperworkStatus
+from practice.glass_views import require_record
 from sessions_app.records import CLINICAL_ROLES
 
 
 def _clinical_client(request, client_id):
+    """The client, and None when the user may read their answers (R14: a practitioner of
+    theirs, or after breaking the glass; managers always), else where to go instead."""
     client = get_client_for(request.user, client_id)
     if role_of(request.user) not in CLINICAL_ROLES:
         raise PermissionDenied("Health answers are for the clinic's practitioners and managers.")
-    return client
+    return client, require_record(request, client, client.clinic)
 
 
 @staff_required()
 def answers(request: HttpRequest, client_id: int) -> HttpResponse:
-    client = _clinical_client(request, client_id)
+    client, elsewhere = _clinical_client(request, client_id)
+    if elsewhere is not None:
+        return elsewhere
     paperwork = service.last_completed(client)
     rows = []
     if paperwork is not None:
@@ -43,7 +48,9 @@ def answers(request: HttpRequest, client_id: int) -> HttpResponse:
 @staff_required()
 @require_POST
 def clear_review(request: HttpRequest, client_id: int, paperwork_id: int) -> HttpResponse:
-    client = _clinical_client(request, client_id)
+    client, elsewhere = _clinical_client(request, client_id)
+    if elsewhere is not None:
+        return elsewhere
     paperwork = get_object_or_404(Paperwork, pk=paperwork_id, client=client)
     try:
         service.clear_review(paperwork=paperwork, by=request.user, note=request.POST.get("note", ""))
@@ -56,7 +63,9 @@ def clear_review(request: HttpRequest, client_id: int, paperwork_id: int) -> Htt
 
 @staff_required()
 def pdf(request: HttpRequest, client_id: int, paperwork_id: int) -> HttpResponse:
-    client = _clinical_client(request, client_id)
+    client, elsewhere = _clinical_client(request, client_id)
+    if elsewhere is not None:
+        return elsewhere
     paperwork = get_object_or_404(Paperwork, pk=paperwork_id, client=client)
     if paperwork.status != PaperworkStatus.COMPLETED:
         raise Http404("Not signed yet.")

@@ -466,7 +466,26 @@ def test_a_plan_made_more_than_12_months_after_the_paperwork_asks_again(
 # --------------------------------------------------------------------------- audit and roles
 
 
-def test_reads_of_the_answers_and_the_pdf_are_audited(nora_http, newcomer, practitioner):
+@pytest.fixture
+def noras_practitioner(newcomer, practitioner):
+    """R14: the practitioner holds Nora's session 1, so her answers are theirs to read."""
+    make_session(newcomer.plans.get(), number=1, starts_at=chicago(3, 20, 10), practitioner=practitioner)
+    return practitioner
+
+
+def test_a_practitioner_without_a_session_of_hers_breaks_the_glass_first(completed, newcomer, clinic):
+    from tests.factories import make_staff
+
+    other = make_staff("practitioner", clinic, first_name="Una", last_name="Related")
+    make_session(newcomer.plans.get(), number=1, starts_at=chicago(3, 20, 10), practitioner=other)
+    stranger = signed_in(make_staff("practitioner", clinic, first_name="Sam", last_name="Stranger"))
+    response = stranger.get(reverse("practice:paperwork", args=[newcomer.pk]))
+    assert response.status_code == 302 and "break-glass" in response.url
+    assert not AuditEvent.objects.filter(client=newcomer, what="Questionnaire answers").exists()
+
+
+def test_reads_of_the_answers_and_the_pdf_are_audited(nora_http, newcomer, noras_practitioner):
+    practitioner = noras_practitioner
     done = complete_online(nora_http, newcomer)
     nora_http.get(reverse("portal:paperwork_pdf", args=[done.pk]))
     http = signed_in(practitioner)
@@ -503,8 +522,9 @@ def _staff_urls(newcomer, done):
     ],
 )
 def test_roles_on_the_answers_and_the_staff_pdf(
-    who, expected, completed, newcomer, front_desk, practitioner, manager, outsider, superuser, clinic
+    who, expected, completed, newcomer, front_desk, noras_practitioner, manager, outsider, superuser, clinic
 ):
+    practitioner = noras_practitioner
     users = {
         "front_desk": front_desk,
         "practitioner": practitioner,
@@ -592,14 +612,16 @@ def test_the_portals_paperwork_pages_are_for_the_client_only(
 
 
 def test_query_counts_stay_constant(
-    nora_http, newcomer, completed, practitioner, clinic, manager, django_assert_max_num_queries
+    nora_http, newcomer, completed, noras_practitioner, clinic, manager, django_assert_max_num_queries
 ):
+    practitioner = noras_practitioner
     http = signed_in(practitioner)
     url = reverse("practice:paperwork", args=[newcomer.pk])
     with django_assert_max_num_queries(25):
         assert http.get(url).status_code == 200
     other = make_client(clinic, first_name="Ola", last_name="Other", paperwork_completed_at=None)
     make_portal_user(other)
+    make_session(make_plan(other), number=1, starts_at=chicago(3, 21, 10), practitioner=practitioner)
     draft = paperwork.draft_for(other)
     other_http = signed_in(other.user)
     other_http.post(step_url(draft, 1), ABOUT)
