@@ -1,40 +1,7 @@
 """A practitioner's time-off request: days (and hours) on their clinic's clock."""
 
-from __future__ import annotations
-
-from django import forms
-
-from clinic.models import Clinic
-from sessions_app.availability import time_off_span
-
-TIME = forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M")
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from sessions_app.time_off_form import TimeOffSpanForm
 
 
-class TimeOffRequestForm(forms.Form):
-    first_day = forms.DateField(label="From", widget=DATE)
-    last_day = forms.DateField(label="To (inclusive)", widget=DATE, required=False,
-                               help_text="Leave empty for one day.")
-    from_time = forms.TimeField(label="From time", required=False, widget=TIME,
-                                help_text="Only for part of a day.")
-    to_time = forms.TimeField(label="Until", required=False, widget=TIME)
-    reason = forms.CharField(label="Reason", max_length=200, required=False,
-                             help_text="Holiday, sick day, training...")
-
-    def __init__(self, *args, clinic: Clinic, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.clinic = clinic
-
-    def clean(self) -> dict:
-        data = super().clean()
-        first, last = data.get("first_day"), data.get("last_day") or data.get("first_day")
-        if first is None:
-            return data
-        if last < first or (last - first).days > 366:
-            self.add_error("last_day", "The last day comes after the first, at most a year later.")
-            return data
-        starts, ends = time_off_span(self.clinic.tz, first, last, data.get("from_time"), data.get("to_time"))
-        if ends <= starts:
-            self.add_error("to_time", "The time off must end after it starts.")
-        data["starts_at"], data["ends_at"] = starts, ends
-        return data
+class TimeOffRequestForm(TimeOffSpanForm):
+    """The same span the managers enter; the request waits for a manager's approval."""
