@@ -3,12 +3,14 @@ opening the plan's progress and its session logs."""
 
 from __future__ import annotations
 
+from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Exists, Max, OuterRef, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from clinic.access import staff_clinics, staff_required
+from clinic.clients import search_clients
 from clinic.models import Client, TreatmentPlan
 from sessions_app.models import SessionStatus, TreatmentSession
 
@@ -22,17 +24,19 @@ def my_clients_queryset(user, query: str):
     clients = Client.objects.filter(Exists(mine)).annotate(
         last_seen=Max("sessions__starts_at", filter=Q(sessions__practitioner=user))
     )
-    for word in query.split()[:5]:
-        clients = clients.filter(
-            Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
-        )
-    return clients.prefetch_related(
+    return search_clients(clients, query).prefetch_related(
         Prefetch("plans", queryset=TreatmentPlan.objects.order_by("-pk"), to_attr="plan_list")
-    ).order_by("last_name", "first_name", "pk")
+    )
+
+
+class SearchForm(forms.Form):
+    # A CharField refuses NUL characters (which PostgreSQL cannot compare) and trims spaces.
+    q = forms.CharField(required=False, max_length=100)
 
 
 @staff_required("practitioner")
 def my_clients(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")[:100].strip()
+    form = SearchForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
     page = Paginator(my_clients_queryset(request.user, query), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "practice/my_clients.html", {"page": page, "query": query})
