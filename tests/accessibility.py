@@ -20,8 +20,15 @@ FAILING_IMPACTS = ("serious", "critical")
 # Runs in the page: the serious and critical violations, one entry per rule.
 RUN_AXE = """async (impacts) => {
     if (!window.axe || document.contentType !== "text/html") return [];
+    // A check may start while the next document is still loading (a test's final check
+    // right after a click that navigates): let it finish loading first, 10 s at most.
+    const settle = Date.now() + 10000;
+    const unloaded = () => [...document.querySelectorAll('link[rel="stylesheet"]')].filter(l => !l.sheet);
+    while ((document.readyState !== "complete" || unloaded().length) && Date.now() < settle) {
+        await new Promise(resolve => setTimeout(resolve, 50));
+    }
     // Without its stylesheets a page's colours are not its own: say so rather than report them.
-    const unstyled = [...document.querySelectorAll('link[rel="stylesheet"]')].filter(l => !l.sheet);
+    const unstyled = unloaded();
     if (unstyled.length) return [{id: "stylesheet-not-loaded", impact: "critical",
         help: "a stylesheet failed to load", targets: unstyled.map(l => l.href)}];
     // Colours half-way through a transition (a panel opening, a hovered button) are not

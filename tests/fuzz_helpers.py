@@ -65,6 +65,34 @@ HOSTILE_VALUES = st.one_of(
 )
 
 
+# What a generated upload may look like: a name and a declared type from the lists above,
+# and for content either raw bytes or a spreadsheet-like text (a header of plausible and
+# hostile column names, rows of hostile values) in one of the encodings a clinic's export uses.
+_COLUMN_NAMES = st.one_of(
+    st.sampled_from(["first_name", "last_name", "email", "phone", "date_of_birth", "price",
+                     "quoted_sessions", "treatment_area", "last_session_on", "notes"]),
+    st.text(max_size=20),
+)
+_CELLS = st.one_of(st.sampled_from([v for v in HOSTILE if isinstance(v, str) and len(v) < 100]),
+                   st.text(max_size=40), _NUMBERS, _DATES)
+_TABLE = st.builds(
+    lambda header, rows, sep, encoding: "\r\n".join(
+        sep.join(cell.replace("\x00", "") if encoding != "utf-8" else cell for cell in line)
+        for line in [header, *rows]).encode(encoding, errors="replace"),
+    st.lists(_COLUMN_NAMES, min_size=1, max_size=6),
+    st.lists(st.lists(_CELLS, max_size=7), max_size=6),
+    st.sampled_from([",", ";", "\t"]),
+    st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "latin-1"]),
+)
+HOSTILE_UPLOADS = st.builds(
+    lambda name, content, content_type: SimpleUploadedFile(name or "x", content, content_type=content_type),
+    st.one_of(st.sampled_from(["clients.csv", "clients.xlsx", "photo.jpg", "../../x.csv", "\u202ecsv.exe"]),
+              st.text(st.characters(blacklist_characters="/\x00"), max_size=80)),
+    st.one_of(st.binary(max_size=2048), _TABLE),
+    st.sampled_from(["text/csv", "image/jpeg", "application/octet-stream", "../../x", ""]),
+)
+
+
 def _png(size) -> bytes:
     buffer = io.BytesIO()
     Image.new("1", size).save(buffer, format="PNG")

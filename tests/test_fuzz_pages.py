@@ -55,6 +55,23 @@ def _top_up(client, form: fz.Form, names: list[str], count: int) -> int:
     return sent
 
 
+def _top_up_files(client, form: fz.Form, count: int) -> int:
+    """`count` generated uploads, each to one file input of `form`."""
+    sent = 0
+
+    @settings(max_examples=count, database=EXAMPLES, deadline=None, derandomize=False,
+              suppress_health_check=list(HealthCheck))
+    @given(name=st.sampled_from(form.files), upload=fz.HOSTILE_UPLOADS)
+    def probe(name, upload):
+        nonlocal sent
+        fz.post_value(client, form, name, upload, is_file=True)
+        sent += 1
+
+    probe._hypothesis_internal_add_digest = repr(("files", form.key())).encode()
+    probe()
+    return sent
+
+
 @dataclass(frozen=True)
 class Tier:
     values: list  # sent to every query parameter, and shared out over each form's fields
@@ -88,8 +105,11 @@ def fuzz_form(client, user, form: fz.Form, tier: Tier, covered: bool) -> int:
             sent += 1
     if not names and not form.files:
         fz.post_value(client, form, "csrfmiddlewaretoken", "")  # nothing to vary: sent as found
-    elif names and not covered and sent < tier.budget:
-        sent += _top_up(client, form, names, tier.budget - sent)
+    elif not covered and sent < tier.budget:
+        if names:
+            sent += _top_up(client, form, names, tier.budget - sent)
+        else:  # a form that is only an upload (the client import): generated files
+            sent += _top_up_files(client, form, tier.budget - sent)
     return sent
 
 
