@@ -29,7 +29,7 @@ PLACEHOLDERS: dict[str, str] = {
     "next_number": "the next session's number",
     "next_window": "when the next session may be booked, e.g. between ... and ...",
     "notice_hours": "the clinic's cancellation notice in hours",
-    "deposit": "the clinic's booking deposit, e.g. 100.00 USD",
+    "deposit": "the clinic's booking deposit, e.g. $100.00",
     "recall_day": "the touch-up recall date (touch-up steps)",
     **{f"day_{n}": f"the day {n} days after the session ended" for n in DAY_OFFSETS},
 }

@@ -1,6 +1,6 @@
 """A client's own data (R20): everything Pigment holds about one client, as a ZIP with
-`data.json` and their photos under `photos/`. Every query starts from the client, so nothing
-of another client can end up in the file."""
+`data.json`, their photos under `photos/` and their signed paperwork under `paperwork/`.
+Every query starts from the client, so nothing of another client can end up in the file."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from django.utils import timezone
 from aftercare.models import Reminder, ReminderStatus
 from clinic.history import person_name
 from clinic.models import Client
+from clinic.paperwork import pdf_filename
+from clinic.paperwork_models import Paperwork, PaperworkStatus
 from sessions_app import photos
 from sessions_app.models import (
     Deposit,
@@ -76,6 +78,10 @@ def client_data(client: Client) -> dict:
             for h in HairlineDesign.objects.filter(plan__client=client, signed_off_at__isnull=False)
             .order_by("plan", "version")
         ],
+        "paperwork": [{"file": _paperwork_name(p) if p.pdf else None,
+                       **_pick(p, ("via", "signed_at", "typed_name", "statements_ticked")),
+                       "questionnaire_version": p.questionnaire.number, "consent_version": p.consent.number}
+                      for p in _signed_paperwork(client)],
         "photos": [{"file": _photo_name(p), **_pick(p, ("kind", "caption", "uploaded_at")),
                     "session": p.session.number, "plan": p.session.plan_id}
                    for p in _photos(client)],
@@ -102,10 +108,14 @@ def _photo_name(photo: SessionPhoto) -> str:
 
 
 def client_data_zip(client: Client) -> bytes:
-    """The whole download: data.json and every photo of the client's sessions."""
+    """The whole download: data.json, every photo of the client's sessions and the PDF of
+    each questionnaire and consent they signed."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("data.json", json.dumps(client_data(client), cls=DjangoJSONEncoder, indent=2))
+        for paperwork in _signed_paperwork(client):
+            if paperwork.pdf:
+                archive.writestr(_paperwork_name(paperwork), bytes(paperwork.pdf))
         for photo in _photos(client):
             try:
                 with photos.open_photo(photo) as stored:
@@ -113,3 +123,12 @@ def client_data_zip(client: Client) -> bytes:
             except FileNotFoundError:
                 continue  # a file lost from the store: the JSON still lists the photo
     return buffer.getvalue()
+
+
+def _signed_paperwork(client: Client) -> list[Paperwork]:
+    return list(Paperwork.objects.filter(client=client, status=PaperworkStatus.COMPLETED)
+                .select_related("client", "questionnaire", "consent").order_by("signed_at", "pk"))
+
+
+def _paperwork_name(paperwork: Paperwork) -> str:
+    return f"paperwork/{paperwork.pk}-{pdf_filename(paperwork)}"

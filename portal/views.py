@@ -24,6 +24,7 @@ from clinic import audit, paperwork, portal
 from clinic.access import client_profile, client_required, get_client_for, staff_required
 from clinic.client_data import client_data_zip
 from clinic.clinic_time import client_day, client_moment, client_time, day_label, local_date
+from clinic.locale_format import format_money
 from clinic.models import Client, PlanStatus, Role, SlotRequestStatus, TreatmentPlan
 from clinic.redirects import next_url
 from portal.forms import AcceptInvitationForm, PreferencesForm, SlotChoiceForm
@@ -82,7 +83,7 @@ def _third_session_prompt(plan: TreatmentPlan, sessions: list[TreatmentSession])
     deposits = list(plan.deposits.all())
     request = next((r for r in plan.slot_requests.all() if r.status == SlotRequestStatus.OPEN), None)
     return ThirdSessionPrompt(
-        earliest, latest, f"{plan.clinic.deposit_amount} {plan.clinic.currency}",
+        earliest, latest, format_money(plan.clinic.deposit_amount, plan.clinic.currency, plan.clinic.locale),
         any(d.state == DepositState.PAID and d.session_id is None for d in deposits), request,
     )
 

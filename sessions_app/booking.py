@@ -26,6 +26,7 @@ from aftercare import services as aftercare
 from clinic import paperwork
 from clinic.clinic_time import at_local, day_label, local_date, time_label
 from clinic.history import person_name, save_by
+from clinic.locale_format import format_money
 from clinic.models import (
     Clinic,
     PlanStatus,
@@ -351,12 +352,12 @@ def _check_new_booking(
     if number >= 3 and deposit is None and require_deposit:
         paid = held_total(plan)
         part = (
-            f" {paid} {clinic.currency} is paid so far, a part payment: "
-            f"{clinic.deposit_amount - paid} {clinic.currency} is still needed." if paid else ""
+            f" {_money(paid, clinic)} is paid so far, a part payment: "
+            f"{_money(clinic.deposit_amount - paid, clinic)} is still needed." if paid else ""
         )
         raise BookingRefused(
             f"A {_ordinal(number)} session needs a booking deposit of at least "
-            f"{clinic.deposit_amount} {clinic.currency} paid first (R6).{part} Record the "
+            f"{_money(clinic.deposit_amount, clinic)} paid first (R6).{part} Record the "
             "deposit, then book.",
             code="deposit_required",
         )
@@ -729,11 +730,11 @@ def cancellation_outcome(
     elif late:
         message = (
             f"Less than {clinic.cancellation_notice_hours} hours' notice: the deposit of "
-            f"{total} {deposits[0].currency} is forfeited."
+            f"{_money(total, clinic, deposits[0].currency)} is forfeited."
         )
     else:
         message = (
-            f"The deposit of {total} {deposits[0].currency} stays paid on the plan: "
+            f"The deposit of {_money(total, clinic, deposits[0].currency)} stays paid on the plan: "
             "it can be refunded or used for the next booking."
         )
     return CancellationOutcome(late, clinic.cancellation_notice_hours, deadline, deposits, message)
@@ -803,6 +804,11 @@ def _after_session_freed(session: TreatmentSession) -> None:
 # --------------------------------------------------------------------------- money
 
 
+def _money(amount: Decimal, clinic: Clinic, currency: str | None = None) -> str:
+    """An amount in a message, written the clinic's way ("$100.00", "£90.50")."""
+    return format_money(amount, currency or clinic.currency, clinic.locale)
+
+
 def _clean_amount(amount, currency: str, *, limit: Decimal = MAX_AMOUNT) -> Decimal:
     if isinstance(amount, float) or isinstance(amount, bool):
         raise BookingRefused("Give money as a Decimal or text such as '100.00'.", code="invalid_amount")
@@ -817,7 +823,7 @@ def _clean_amount(amount, currency: str, *, limit: Decimal = MAX_AMOUNT) -> Deci
     # The limit first: quantizing a number with more than 28 digits raises InvalidOperation.
     if value > limit:
         raise BookingRefused(
-            f"{value} {currency} is more than this can be ({limit} {currency}). Check the amount.",
+            f"{value} is more than this can be ({format_money(limit, currency)}). Check the amount.",
             code="invalid_amount",
         )
     if value != value.quantize(Decimal("0.01")):

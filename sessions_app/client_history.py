@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 
 from clinic.history import person_name
+from clinic.locale_format import format_money
 from clinic.models import Client, TreatmentPlan
 from sessions_app.models import Deposit, TreatmentSession
 
@@ -108,7 +109,7 @@ def _subject(kind: str, row) -> str:
         return f"Plan ({row.get_treatment_area_display()})"
     if kind == "session":
         return f"Session {row.number}"
-    return f"Deposit {row.amount} {row.currency}"
+    return f"Deposit {format_money(row.amount, row.currency)}"
 
 
 def _shown(kind: str, name: str, value, tz, row) -> str:

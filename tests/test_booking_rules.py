@@ -239,7 +239,7 @@ def test_third_session_is_refused_without_a_paid_deposit(after_session_2, practi
     with refused("deposit_required") as error:
         booking.book_session(plan=after_session_2, starts_at=chicago(3, 17),
                              practitioner=practitioner, by=front_desk)
-    assert "100.00 USD" in error.value.message
+    assert "$100.00" in error.value.message
 
 
 def test_a_held_deposit_is_tied_to_the_third_session_when_booked(after_session_2, practitioner, front_desk):

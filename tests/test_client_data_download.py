@@ -70,3 +70,20 @@ def test_only_clients_download(client, clinic, front_desk, practitioner, manager
         assert client.get(URL).status_code == 403
         client.logout()
     assert not AuditEvent.objects.filter(kind=AuditKind.EXPORT).exists()
+
+
+def test_the_zip_holds_the_signed_paperwork_pdf(client, clinic):
+    from tests.paperwork_helpers import complete_online, pdf_text
+
+    nora = make_client(clinic, first_name="Nora", last_name="Quinn", paperwork_completed_at=None)
+    make_portal_user(nora)
+    make_plan(nora)
+    sign_in(client, nora.user)
+    signed = complete_online(client, nora)
+    archive = zipfile.ZipFile(io.BytesIO(client.get(URL).content))
+    data = json.loads(archive.read("data.json"))
+    [entry] = data["paperwork"]
+    assert entry["via"] == "online" and entry["typed_name"] == nora.full_name
+    assert entry["file"].startswith("paperwork/") and entry["file"] in archive.namelist()
+    assert archive.read(entry["file"]) == bytes(signed.pdf)
+    assert "Nora Quinn" in pdf_text(archive.read(entry["file"]))

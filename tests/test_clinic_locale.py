@@ -57,3 +57,28 @@ def test_the_portal_bill_is_in_the_clinics_locale(client, other_clinic):
     sign_in(client, make_portal_user(person))
     page = client.get(reverse("portal:home")).content.decode()
     assert "£1,800.00" in page
+
+
+@pytest.mark.usefixtures("frozen_now")  # Monday 2 March 2026
+def test_a_refusal_names_the_deposit_in_the_clinics_money(other_clinic):
+    """R6's refusal is written by the booking service, not a template: London reads pounds."""
+    from sessions_app import booking
+    from sessions_app.booking import BookingRefused
+    from sessions_app.models import SessionStatus
+    from tests.factories import make_session
+
+    other_clinic.locale = "en_GB"
+    other_clinic.save()
+    practitioner = make_staff("practitioner", other_clinic)
+    desk = make_staff("front_desk", other_clinic)
+    plan = make_plan(make_client(other_clinic), quoted_sessions=3, status="active")
+    start = dt.datetime(2026, 2, 2, 10, tzinfo=dt.UTC)  # a Monday; session 3 due 9-16 March
+    for number, days in ((1, 0), (2, 14)):
+        make_session(plan, number=number, starts_at=start + dt.timedelta(days=days),
+                     practitioner=practitioner, status=SessionStatus.COMPLETED)
+    booking.record_deposit(plan=plan, amount=Decimal("60.00"), by=desk)
+    with pytest.raises(BookingRefused) as error:
+        booking.book_session(plan=plan, starts_at=start + dt.timedelta(days=38),
+                             practitioner=practitioner, by=desk)
+    assert error.value.code == "deposit_required"
+    assert "at least £100.00" in error.value.message and "£40.00 is still needed" in error.value.message

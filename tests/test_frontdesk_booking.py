@@ -161,7 +161,7 @@ def test_a_third_session_too_early_shows_its_window(desk, plan, practitioner, fr
 def test_a_third_session_without_its_deposit_is_refused_with_the_amount(desk, plan, practitioner):
     sessions_one_and_two_done(plan, practitioner)
     html = desk.post(book_url(plan), booking_post(practitioner, "2026-03-18")).content.decode()
-    assert "A third session needs a booking deposit of at least 100.00 USD paid first (R6)" in html
+    assert "A third session needs a booking deposit of at least $100.00 paid first (R6)" in html
 
 
 @db
@@ -331,13 +331,13 @@ def test_cancel_shows_the_deposit_outcome_before_confirming(desk, two_and_three)
     second, third = two_and_three
     url = reverse("frontdesk:session_cancel", args=[third.pk])
     html = desk.get(url).content.decode()
-    assert "The deposit of 100.00 USD stays paid on the plan" in html
+    assert "The deposit of $100.00 stays paid on the plan" in html
     response = desk.post(url, {"reason": "Client is travelling"})
     assert response.status_code == 302
     third.refresh_from_db()
     assert third.status == SessionStatus.CANCELLED and third.cancel_reason == "Client is travelling"
     followed = desk.get(response["Location"]).content.decode()
-    assert "cancelled. The deposit of 100.00 USD stays paid" in followed
+    assert "cancelled. The deposit of $100.00 stays paid" in followed
 
 
 @db
@@ -347,7 +347,7 @@ def test_a_late_cancellation_says_the_deposit_is_forfeited(desk, clinic, practit
     third = make_session(plan, number=3, starts_at=chicago(3, 3), practitioner=practitioner)  # in 26 hours
     deposit = booking.record_deposit(plan=plan, amount="100.00", by=front_desk, session=third)
     html = desk.get(reverse("frontdesk:session_cancel", args=[third.pk])).content.decode()
-    assert "Less than 48 hours&#x27; notice: the deposit of 100.00 USD is forfeited." in html
+    assert "Less than 48 hours&#x27; notice: the deposit of $100.00 is forfeited." in html
     desk.post(reverse("frontdesk:session_cancel", args=[third.pk]), {"reason": ""})
     deposit.refresh_from_db()
     assert deposit.state == DepositState.FORFEITED

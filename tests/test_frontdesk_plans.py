@@ -79,7 +79,7 @@ def test_cancelling_a_plan_shows_each_booked_sessions_deposit_outcome_first(
     url = reverse("frontdesk:plan_cancel", args=[plan.pk])
     page = desk.get(url).content.decode()
     assert "Session 3</strong>, Tue 17 Mar, 10:00" in page
-    assert "The deposit of 100.00 USD stays paid on the plan" in page
+    assert "The deposit of $100.00 stays paid on the plan" in page
     assert "Say why the plan is cancelled." in desk.post(url, {"reason": ""}).content.decode()
     response = desk.post(url, {"reason": "Moving abroad"})
     assert response.status_code == 302

@@ -273,7 +273,7 @@ def test_the_deposit_page_shows_a_timely_cancellation_keeps_the_deposit(
     booking.book_session(plan=waiting_plan, starts_at=chicago(3, 6), practitioner=practitioner, by=front_desk)
     page = desk.get(reverse("money:deposit_detail", args=[paid_deposit.pk])).content.decode()
     assert "If session 3 is cancelled now" in page
-    assert "The deposit of 100.00 USD stays paid on the plan" in page
+    assert "The deposit of $100.00 stays paid on the plan" in page
     assert "a cancellation before Wed 4 Mar, 10:00 keeps the deposit" in page
 
 
@@ -283,7 +283,7 @@ def test_the_deposit_page_warns_a_late_cancellation_forfeits_the_deposit(
     booking.book_session(plan=waiting_plan, starts_at=chicago(3, 3, 9), practitioner=practitioner,
                          by=front_desk)
     page = desk.get(reverse("money:deposit_detail", args=[paid_deposit.pk])).content.decode()
-    assert "Less than 48 hours&#x27; notice: the deposit of 100.00 USD is forfeited." in page
+    assert "Less than 48 hours&#x27; notice: the deposit of $100.00 is forfeited." in page
     assert "the notice period began Sun 1 Mar, 09:00" in page
 
 

@@ -63,7 +63,7 @@ def test_two_tabs_record_one_payment_and_a_fresh_form_records_the_next(desk, wai
     ("$500", "&#x27;$500&#x27; is not an amount of money."),
     ("Infinity", "&#x27;Infinity&#x27; is not an amount of money."),
     ("0.001", "Give the amount with at most two decimals."),
-    ("2400.01", "2400.01 USD is more than this can be (2400.00 USD). Check the amount."),
+    ("2400.01", "2400.01 is more than this can be ($2,400.00). Check the amount."),
 ])
 def test_bad_amounts_are_refused_and_the_input_kept(desk, waiting_plan, typed, message):
     response = desk.post(reverse("money:record_payment", args=[waiting_plan.pk]),

@@ -148,7 +148,7 @@ def test_the_third_session_window_and_deposit_are_shown(client, between_2_and_3)
     sign_in_client_of(client, between_2_and_3)
     page = client.get(reverse("portal:home")).content.decode()
     assert "between 31 March and 7 April" in page
-    assert "A booking deposit of <strong>100.00 USD</strong> is required" in page
+    assert "A booking deposit of <strong>$100.00</strong> is required" in page
 
 
 def test_the_client_requests_a_third_session_slot_inside_the_window(client, between_2_and_3):

@@ -34,7 +34,7 @@ def test_cancel_session_2_with_session_3_booked_shows_the_impact_and_handles_bot
     expect(page.get_by_test_id("impact")).to_contain_text("1 later session of this plan is booked")
     later = page.get_by_test_id("later-3")
     expect(later).to_contain_text("Session 3 · Thursday 26 March 2026")
-    expect(later).to_contain_text("The deposit of 100.00 USD stays paid on the plan")
+    expect(later).to_contain_text("The deposit of $100.00 stays paid on the plan")
     shot(page, "rules-cancel-impact")
 
     later.get_by_label("Move it to").check()

@@ -54,8 +54,8 @@ def test_a_part_payment_does_not_unlock_the_third_session_and_says_what_is_still
     with refused("deposit_required") as error:
         booking.book_session(plan=after_session_2, starts_at=chicago(3, 17),
                              practitioner=practitioner, by=front_desk)
-    assert "at least 100.00 USD" in error.value.message
-    assert "40.00 USD is still needed" in error.value.message
+    assert "at least $100.00" in error.value.message
+    assert "$40.00 is still needed" in error.value.message
 
 
 def test_several_payments_toward_the_deposit_add_up_and_all_hold_the_booking(

@@ -34,7 +34,7 @@ def test_the_cancel_page_shows_the_later_session_and_its_deposit_outcome_first(
     page = client.get(reverse("frontdesk:session_cancel", args=[second.pk])).content.decode()
     assert page.index('data-testid="impact"') < page.index('id="cancel-outcome"')
     assert "Session 3 · Thursday 26 March 2026" in page
-    assert "The deposit of 100.00 USD stays paid on the plan" in page
+    assert "The deposit of $100.00 stays paid on the plan" in page
 
 
 def test_cancel_session_2_and_3_in_one_post(client, front_desk, two_and_three):
