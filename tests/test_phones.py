@@ -86,3 +86,22 @@ def test_the_client_page_shows_the_national_format(client, clinic, front_desk):
     sign_in(client, front_desk)
     page = client.get(reverse("frontdesk:client_detail", args=[person.pk])).content.decode()
     assert "(312) 555-0142" in page
+
+
+@pytest.mark.usefixtures("frozen_now")  # Monday 2 March 2026
+def test_the_day_sheet_and_worklists_show_the_national_format(client, clinic, practitioner, front_desk):
+    from sessions_app.models import SessionStatus
+    from tests.clock import chicago
+    from tests.factories import make_plan, make_session
+
+    person = make_client(clinic, phone="+13125550142", last_name="Phoned")
+    plan = make_plan(person)
+    make_session(plan, number=1, starts_at=chicago(3, 3, 9), practitioner=practitioner)
+    missed = make_plan(make_client(clinic, phone="+13125550143", last_name="Missed"))
+    make_session(missed, number=1, starts_at=chicago(2, 27, 9), practitioner=practitioner,
+                 status=SessionStatus.NO_SHOW)
+    sign_in(client, front_desk)
+    sheet = client.get(reverse("money:day_sheet")).content.decode()
+    assert "(312) 555-0142" in sheet and "+13125550142" not in sheet.replace('tel:+13125550142', "")
+    worklist = client.get(reverse("money:worklist_no_shows")).content.decode()
+    assert "(312) 555-0143" in worklist
