@@ -249,7 +249,8 @@ def hairline_sign_off(request, design_id):
     if design.is_signed_off:
         messages.info(request, _("You have already signed off this hairline design."))
         return redirect(home)
-    form = HairlineAgreeForm(request.POST or None)
+    # An unticked box sends no field at all: bind on the method, not on an empty POST.
+    form = HairlineAgreeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             records.client_sign_off_hairline(design, request.user, audit.client_ip(request))
