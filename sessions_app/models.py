@@ -447,6 +447,10 @@ class HairlineDesign(models.Model):
                 | Q(signed_off_in=SignOffWay.PORTAL, signed_off_at__isnull=False,
                     signed_off_witness__isnull=True),
                 name="hairline_signoff_portal_or_paper",
+                violation_error_message=(
+                    "A hairline sign-off is either in the portal by the client (a time, no witness) "
+                    "or on paper in the clinic (a time and the staff witness, no address)."
+                ),
             ),
         ]
 

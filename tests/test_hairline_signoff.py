@@ -8,6 +8,7 @@ import json
 import zipfile
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -142,6 +143,13 @@ def test_the_database_refuses_a_sign_off_that_does_not_add_up(design, practition
         values["signed_off_witness"] = practitioner
     with pytest.raises(IntegrityError), transaction.atomic():
         HairlineDesign.objects.filter(pk=design.pk).update(**values)
+
+
+def test_validation_explains_the_sign_off_rule_before_the_database(design, practitioner):
+    design.signed_off_at, design.signed_off_in, design.signed_off_witness = (
+        timezone.now(), SignOffWay.PORTAL, practitioner)
+    with pytest.raises(ValidationError, match="either in the portal by the client"):
+        design.full_clean()
 
 
 # --------------------------------------------------------------------------- the portal

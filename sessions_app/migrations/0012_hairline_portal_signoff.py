@@ -59,6 +59,6 @@ class Migration(migrations.Migration):
         migrations.RunPython(signed_rows_were_on_paper, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='hairlinedesign',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('signed_off_at__isnull', True), ('signed_off_from__isnull', True), ('signed_off_in', ''), ('signed_off_witness__isnull', True)), models.Q(('signed_off_at__isnull', False), ('signed_off_from__isnull', True), ('signed_off_in', 'paper'), ('signed_off_witness__isnull', False)), models.Q(('signed_off_at__isnull', False), ('signed_off_in', 'portal'), ('signed_off_witness__isnull', True)), _connector='OR'), name='hairline_signoff_portal_or_paper'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('signed_off_at__isnull', True), ('signed_off_from__isnull', True), ('signed_off_in', ''), ('signed_off_witness__isnull', True)), models.Q(('signed_off_at__isnull', False), ('signed_off_from__isnull', True), ('signed_off_in', 'paper'), ('signed_off_witness__isnull', False)), models.Q(('signed_off_at__isnull', False), ('signed_off_in', 'portal'), ('signed_off_witness__isnull', True)), _connector='OR'), name='hairline_signoff_portal_or_paper', violation_error_message='A hairline sign-off is either in the portal by the client (a time, no witness) or on paper in the clinic (a time and the staff witness, no address).'),
         ),
     ]
