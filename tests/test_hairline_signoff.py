@@ -337,3 +337,26 @@ def test_the_admin_shows_the_sign_off_read_only(client, design, carl, manager):
     assert "In the portal by the client" in page and "203.0.113.7" in page
     assert 'name="signed_off_in"' not in page  # shown, never an input
 
+
+
+@pytest.mark.django_db(transaction=True)
+def test_versions_signed_before_the_portal_become_signed_on_paper(second_session, practitioner):
+    """The data migration: every sign-off before 0012 was the staff tick with a witness."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("sessions_app", "0011_merge_20261204_1648")]
+    after = [("sessions_app", "0012_hairline_portal_signoff")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("sessions_app", "HairlineDesign")
+    signed = old.objects.create(plan_id=second_session.plan_id, version=1, session_id=second_session.pk,
+                                description="On paper", created_by_id=practitioner.pk,
+                                signed_off_at=timezone.now(), signed_off_witness_id=practitioner.pk)
+    unsigned = old.objects.create(plan_id=second_session.plan_id, version=2, session_id=second_session.pk,
+                                  description="Not yet", created_by_id=practitioner.pk)
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    executor.loader.build_graph()
+    assert HairlineDesign.objects.get(pk=signed.pk).signed_off_in == SignOffWay.PAPER
+    assert HairlineDesign.objects.get(pk=unsigned.pk).signed_off_in == ""
