@@ -73,10 +73,14 @@ def client_data(client: Client) -> dict:
         "messages": [_pick(m, ("kind", "channel", "due_at", "sent_at"))
                      for m in Reminder.objects.filter(client=client, status=ReminderStatus.SENT)
                      .order_by("sent_at", "pk")],
+        # R11: how each was signed - "portal" (with the address agreed from) or "paper"
+        # (with the staff witness).
         "hairline_versions_signed": [
-            {"plan": h.plan_id, **_pick(h, ("version", "description", "created_at", "signed_off_at"))}
+            {"plan": h.plan_id, **_pick(h, ("version", "description", "created_at", "signed_off_at",
+                                            "signed_off_in", "signed_off_from")),
+             "witness": person_name(h.signed_off_witness) if h.signed_off_witness_id else None}
             for h in HairlineDesign.objects.filter(plan__client=client, signed_off_at__isnull=False)
-            .order_by("plan", "version")
+            .select_related("signed_off_witness").order_by("plan", "version")
         ],
         "paperwork": [{"file": _paperwork_name(p) if p.pdf else None,
                        **_pick(p, ("via", "signed_at", "typed_name", "statements_ticked")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
 
 from clinic.clinic_time import client_day, client_time
 from clinic.models import Client
@@ -71,3 +72,12 @@ class SlotChoiceForm(forms.Form):
 
     def chosen(self):
         return self.slots[self.cleaned_data["slot"]]
+
+
+class HairlineAgreeForm(forms.Form):
+    """R11: the client ticks that they read the hairline version and agree to it."""
+
+    agree = forms.BooleanField(
+        label=_("I have read this hairline design and I agree to it"),
+        error_messages={"required": _("Tick the box to agree to this hairline design.")},
+    )

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("sessions/<int:session_id>/calendar.ics", views.session_ics, name="session_ics"),
     path("plans/<int:plan_id>/third-session/", views.third_session, name="third_session"),
+    path("hairline/<int:design_id>/sign-off/", views.hairline_sign_off, name="hairline_sign_off"),
     path("messages/", views.messages_page, name="messages"),
     path("preferences/", views.preferences, name="preferences"),
     path("my-data.zip", views.download_data, name="download_data"),

@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from icalendar import Calendar, Event
 
@@ -27,10 +28,10 @@ from clinic.clinic_time import client_day, client_moment, client_time, day_label
 from clinic.locale_format import format_money
 from clinic.models import Client, PlanStatus, Role, SlotRequestStatus, TreatmentPlan
 from clinic.redirects import next_url
-from portal.forms import AcceptInvitationForm, PreferencesForm, SlotChoiceForm
-from sessions_app import rules, slots
+from portal.forms import AcceptInvitationForm, HairlineAgreeForm, PreferencesForm, SlotChoiceForm
+from sessions_app import records, rules, slots
 from sessions_app.billing import plan_bill
-from sessions_app.models import DepositState, SessionStatus, TreatmentSession
+from sessions_app.models import DepositState, HairlineDesign, SessionStatus, TreatmentSession
 
 # What happens at each session, in the clinic's words (from "What to expect").
 WHAT_TO_EXPECT = {
@@ -127,6 +128,8 @@ def home(request):
             third=_third_session_prompt(plan, sessions),
             expect=WHAT_TO_EXPECT.get(upcoming[0].number, WHAT_TO_EXPECT[3]) if upcoming else "",
             bill=plan_bill(plan), clinic=plan.clinic,
+            # R11: every version, the latest first, with how it was signed off.
+            designs=list(plan.hairline_designs.select_related("signed_off_witness").order_by("-version")),
         )
         if open_window:
             tz = plan.clinic.tz
@@ -223,6 +226,45 @@ def third_session(request, plan_id):
         "plan": plan, "prompt": prompt, "form": form, "offered": offered,
         "window": f"between {day_label(prompt.earliest)} and {day_label(prompt.latest)}",
     })
+
+
+@client_required
+def hairline_sign_off(request, design_id):
+    """R11: the client reads the latest hairline version of their plan and agrees to it.
+    Another client's version is a 404; an older or already signed one is not signed again."""
+    client = _client(request)
+    design = get_object_or_404(
+        HairlineDesign.objects.select_related("plan__clinic", "session")
+        .exclude(plan__status=PlanStatus.CANCELLED),
+        pk=design_id, plan__client=client,
+    )
+    home = reverse("portal:home")
+    if client.plans.exclude(status=PlanStatus.CANCELLED).count() > 1:
+        home = f"{home}?plan={design.plan_id}"  # back to this plan, not the one shown first
+    latest = design.plan.hairline_designs.order_by("-version").values_list("version", flat=True).first()
+    if design.version != latest:
+        messages.error(request, _("Version %(old)s of your hairline design has been replaced by "
+                                  "version %(new)s: read and agree to the latest one.")
+                       % {"old": design.version, "new": latest})
+        return redirect(home)
+    if design.is_signed_off:
+        messages.info(request, _("You have already signed off this hairline design."))
+        return redirect(home)
+    # An unticked box sends no field at all: bind on the method, not on an empty POST.
+    form = HairlineAgreeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            records.client_sign_off_hairline(design, request.user, audit.client_ip(request))
+        except records.LogRefused as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Thank you - you have signed off version %(version)s of your "
+                                        "hairline design.") % {"version": design.version})
+        return redirect(home)
+    audit.record_read(request, client=client, what=f"Own hairline design v{design.version} in the portal",
+                      obj=design)
+    return render(request, "portal/hairline_sign_off.html", {"design": design, "form": form,
+                                                              "plan": design.plan})
 
 
 @client_required

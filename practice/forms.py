@@ -141,7 +141,8 @@ class SessionLogForm(RatingsForm):
         ),
     )
     hairline_signed_off = forms.BooleanField(
-        label="The client has seen the new design and signs it off", required=False
+        label="The client has seen the new design and signs it off on paper (you are the witness)",
+        required=False,
     )
     sign_off_current = forms.BooleanField(required=False)
     photos = MultiplePhotoField(label="Add photos")
@@ -178,7 +179,8 @@ class SessionLogForm(RatingsForm):
             del self.fields["sign_off_current"]
         else:
             self.fields["sign_off_current"].label = (
-                f"The client signs off hairline version {current_design.version}"
+                f"The client signs off hairline version {current_design.version} on paper "
+                "(you are the witness)"
             )
 
     def clean(self):

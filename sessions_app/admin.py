@@ -229,8 +229,12 @@ class SessionRecordAdmin(ClinicalAdmin):
 @admin.register(HairlineDesign)
 class HairlineDesignAdmin(ClinicalAdmin):
     clinic_lookup = "plan__clinic"
-    list_display = ["plan", "version", "signed_off_at", "created_by", "created_at"]
+    list_display = ["plan", "version", "signed_off_at", "signed_off_in", "created_by", "created_at"]
     list_select_related = ["plan__client", "created_by"]
+    # How it was signed off (R11) is shown, never set here: the client signs in the portal,
+    # the witness ticks the paper sign-off in the session log.
+    readonly_fields = ["plan", "version", "session", "description", "created_by", "created_at",
+                       "signed_off_at", "signed_off_in", "signed_off_from", "signed_off_witness"]
 
     def audit_client(self, obj):
         return obj.plan.client

@@ -396,9 +396,18 @@ class ZoneAssessment(models.Model):
                 and not self.blended and self.shade_used is None and not self.not_assessed_reason)
 
 
+class SignOffWay(models.TextChoices):
+    """How the client signed off a hairline version (R11)."""
+
+    PORTAL = "portal", "In the portal by the client"
+    PAPER = "paper", "On paper in the clinic"
+
+
 class HairlineDesign(models.Model):
     """One version of the agreed hairline design of a plan (R11). A change is a new
-    version; the only later write to a version is the client's sign-off."""
+    version; the only later write to a version is the client's sign-off: in the portal by
+    the client's own login (time and address), or on paper in the clinic (time and the
+    staff witness)."""
 
     plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="hairline_designs")
     version = models.PositiveSmallIntegerField()
@@ -412,7 +421,11 @@ class HairlineDesign(models.Model):
     signed_off_at = models.DateTimeField(null=True, blank=True)
     signed_off_witness = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        help_text="The staff member who saw the client agree",
+        help_text="The staff member who saw the client agree (on paper in the clinic)",
+    )
+    signed_off_in = models.CharField(max_length=10, choices=SignOffWay.choices, blank=True)
+    signed_off_from = models.GenericIPAddressField(
+        null=True, blank=True, help_text="The address the client agreed from in the portal"
     )
 
     history = HistoricalRecords()
@@ -423,10 +436,21 @@ class HairlineDesign(models.Model):
             models.UniqueConstraint(fields=["plan", "version"], name="one_hairline_version_number"),
             models.CheckConstraint(condition=Q(version__gte=1), name="hairline_version_from_one"),
             models.CheckConstraint(condition=~Q(description=""), name="hairline_has_description"),
+            # Unsigned: nothing of a sign-off. On paper: when and the staff witness, no
+            # address. In the portal: when, no witness (the client's own login agreed), the
+            # address when the request had one.
             models.CheckConstraint(
-                condition=Q(signed_off_at__isnull=True, signed_off_witness__isnull=True)
-                | Q(signed_off_at__isnull=False, signed_off_witness__isnull=False),
-                name="hairline_signoff_has_witness",
+                condition=Q(signed_off_in="", signed_off_at__isnull=True,
+                            signed_off_witness__isnull=True, signed_off_from__isnull=True)
+                | Q(signed_off_in=SignOffWay.PAPER, signed_off_at__isnull=False,
+                    signed_off_witness__isnull=False, signed_off_from__isnull=True)
+                | Q(signed_off_in=SignOffWay.PORTAL, signed_off_at__isnull=False,
+                    signed_off_witness__isnull=True),
+                name="hairline_signoff_portal_or_paper",
+                violation_error_message=(
+                    "A hairline sign-off is either in the portal by the client (a time, no witness) "
+                    "or on paper in the clinic (a time and the staff witness, no address)."
+                ),
             ),
         ]
 
@@ -436,6 +460,14 @@ class HairlineDesign(models.Model):
     @property
     def is_signed_off(self) -> bool:
         return self.signed_off_at is not None
+
+    @property
+    def signed_in_portal(self) -> bool:
+        return self.signed_off_in == SignOffWay.PORTAL
+
+    @property
+    def signed_on_paper(self) -> bool:
+        return self.signed_off_in == SignOffWay.PAPER
 
 
 class AlterationKind(models.TextChoices):

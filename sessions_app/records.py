@@ -21,7 +21,7 @@ from django.utils import timezone
 from clinic.access import staff_clinics
 from clinic.clinic_time import day_span, local_date
 from clinic.history import person_name, save_by
-from clinic.models import Clinic, Role, TreatmentPlan, staff_role
+from clinic.models import Clinic, PlanStatus, Role, TreatmentPlan, staff_role
 from sessions_app import photos, rules
 from sessions_app.models import (
     LIVE_STATUSES,
@@ -31,6 +31,7 @@ from sessions_app.models import (
     SessionPhoto,
     SessionRecord,
     SessionStatus,
+    SignOffWay,
     TreatmentSession,
     Zone,
     ZoneAssessment,
@@ -484,28 +485,70 @@ def _new_design(session: TreatmentSession, data: HairlineInput, by) -> HairlineD
     if not description:
         raise LogRefused("Describe the hairline design (shape, height, temple points).",
                          code="hairline_empty")
+    _lock_designs(session.plan)
     last = session.plan.hairline_designs.order_by("-version").values_list("version", flat=True).first()
     design = HairlineDesign(
         plan=session.plan, version=(last or 0) + 1, session=session, description=description,
         created_by=by,
     )
-    if data.signed_off:
+    if data.signed_off:  # signed on paper in the clinic, the practitioner the witness
         design.signed_off_at, design.signed_off_witness = timezone.now(), by
+        design.signed_off_in = SignOffWay.PAPER
     save_by(design, by, clean=True)
     return design
 
 
-def _sign_off(plan: TreatmentPlan, version: int, by) -> None:
-    design = plan.hairline_designs.select_for_update().filter(version=version).first()
-    if design is None:
-        raise LogRefused(f"The plan has no hairline version {version}.", code="invalid_hairline")
+def _lock_designs(plan: TreatmentPlan) -> None:
+    """Lock the plan's hairline versions, so that a new version and a sign-off (the session
+    log's, the client's in the portal) are decided one after the other: a sign-off that
+    waited for a new version sees it and is refused as replaced."""
+    list(HairlineDesign.objects.select_for_update().filter(plan=plan).values_list("pk", flat=True))
+
+
+def _latest_or_refuse(plan: TreatmentPlan, design: HairlineDesign) -> None:
     latest = plan.hairline_designs.order_by("-version").values_list("version", flat=True).first()
-    if version != latest:
+    if design.version != latest:
         raise LogRefused(
-            f"Version {version} has been replaced by version {latest}: sign off the latest design.",
+            f"Version {design.version} has been replaced by version {latest}: sign off the latest design.",
             code="hairline_replaced",
         )
+
+
+def _sign_off(plan: TreatmentPlan, version: int, by) -> None:
+    """The staff tick: the client signed the version on paper in the clinic, `by` witnessed it."""
+    _lock_designs(plan)
+    design = plan.hairline_designs.filter(version=version).first()
+    if design is None:
+        raise LogRefused(f"The plan has no hairline version {version}.", code="invalid_hairline")
+    _latest_or_refuse(plan, design)
     if design.is_signed_off:
-        return  # signed once; a second tick changes nothing
+        return  # signed once (on paper or in the portal); a second tick changes nothing
     design.signed_off_at, design.signed_off_witness = timezone.now(), by
+    design.signed_off_in = SignOffWay.PAPER
     save_by(design, by, clean=True)
+
+
+def client_sign_off_hairline(design: HairlineDesign, user, address: str | None = None) -> HairlineDesign:
+    """R11 in the portal: the plan's own client, signed in, read `design` and agrees to it.
+
+    Only the plan's client's login may sign (`not_permitted`), only the latest version
+    (`hairline_replaced`) of a plan that is not cancelled (`invalid_state`). Records the
+    time, "in the portal" and `address` (the request's, None when unknown); the history row
+    names the client's login. A version already signed (either way) is returned unchanged."""
+    with transaction.atomic():
+        plan = TreatmentPlan.objects.select_related("client").get(pk=design.plan_id)
+        if user is None or not user.is_authenticated or plan.client.user_id != user.pk:
+            raise LogRefused("Only the client of this plan can sign off its hairline design.",
+                             code="not_permitted")
+        if plan.status == PlanStatus.CANCELLED:
+            raise LogRefused("This treatment plan was cancelled: there is nothing to sign off.",
+                             code="invalid_state")
+        _lock_designs(plan)
+        design = HairlineDesign.objects.get(pk=design.pk)
+        _latest_or_refuse(plan, design)
+        if design.is_signed_off:
+            return design  # agreeing twice (a second tab, a reload) changes nothing
+        design.signed_off_at, design.signed_off_in = timezone.now(), SignOffWay.PORTAL
+        design.signed_off_witness, design.signed_off_from = None, address or None
+        save_by(design, user, clean=True)
+        return design

@@ -33,7 +33,7 @@ def treated(clinic, practitioner, front_desk, *, name: str, email: str, day: int
                            received_at=timezone.now(), received_by=front_desk)
     HairlineDesign.objects.create(plan=plan, version=1, session=session, description=f"{name}'s line",
                                   created_by=practitioner, signed_off_at=timezone.now(),
-                                  signed_off_witness=front_desk)
+                                  signed_off_witness=front_desk, signed_off_in="paper")
     photos.store(session=session, by=practitioner, prepared=photos.prepare(upload(jpeg_with_gps())),
                  kind="before", caption=f"{name} before", written=[])
     make_portal_user(person)

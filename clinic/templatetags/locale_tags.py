@@ -4,7 +4,9 @@ The locale is the one ClinicTimezoneMiddleware activated; see clinic.locale_form
 
 from __future__ import annotations
 
+from babel import Locale, UnknownLocaleError
 from django import template
+from django.utils import timezone, translation
 
 from clinic import locale_format, phones
 
@@ -25,3 +27,32 @@ def long_day(value) -> str:
 def phone(value: str, country: str | None = None) -> str:
     """`{{ client.phone|phone:client.clinic.country }}` -> "(312) 555-0142" (stored "+13125550142")."""
     return phones.national(value, country)
+
+
+def _page_locale() -> str:
+    """The clinic's locale in the page's language: a Spanish-speaking client of a Chicago
+    clinic (en_US) reads es_US - "2 de marzo de 2026" - like their aftercare e-mails."""
+    locale = locale_format.current_locale()
+    language = (translation.get_language() or "").split("-")[0]
+    clinic_language, _, territory = locale.partition("_")
+    if not language or language == clinic_language:
+        return locale
+    try:  # Spanish in the US is es_US; Babel has no es_GB, so London gets plain "es"
+        return str(Locale.parse(f"{language}_{territory}"))
+    except (UnknownLocaleError, ValueError):
+        return language
+
+
+@register.filter
+def client_long_day(value) -> str:
+    """A moment's day in the page's time zone, for clients: "March 2, 2026" / "2 de marzo de 2026"."""
+    if value is None:
+        return ""
+    return locale_format.format_day(timezone.localtime(value), _page_locale())
+
+
+@register.filter
+def client_long_moment(value) -> str:
+    """A moment in the page's time zone, for clients: "March 2, 2026, 8:00 AM" /
+    "2 de marzo de 2026, 8:00 a.m." (the time zone of `{% timezone %}` or the clinic's)."""
+    return locale_format.format_moment(value, timezone.get_current_timezone(), _page_locale())
