@@ -19,7 +19,7 @@ from aftercare import placeholders
 from aftercare.models import Channel, MessageTemplate, Reminder
 from aftercare.window import aftercare_window
 from clinic.clinic_time import client_day, client_moment, client_time, local_date
-from clinic.locale_format import format_moment, format_money
+from clinic.locale_format import format_moment, format_money, in_language
 from clinic.portal import paperwork_link
 from sessions_app.rules import allowed_window
 
@@ -107,7 +107,7 @@ def message_context(reminder: Reminder) -> dict:
     }
     if client.message_language != "en":
         # The English "Thursday 5 March at 5 pm" labels, in the client's language (Babel).
-        locale = f"{client.message_language}_{clinic.country}"
+        locale = in_language(client.message_language, clinic.locale)
         context["window_until"] = format_moment(window_close(session), tz, locale)
         context["session_ended"] = format_moment(end, tz, locale)
         context["appointment"] = format_moment(session.starts_at, tz, locale)

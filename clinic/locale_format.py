@@ -37,6 +37,19 @@ def normalise(value: str | None) -> str:
     return (value or DEFAULT_LOCALE).replace("-", "_")
 
 
+def in_language(language: str | None, locale: str | None) -> str:
+    """`locale` (a clinic's) in another `language`: Spanish at a Chicago clinic (en_US) is
+    es_US - "2 de marzo de 2026"; Babel has no es_GB, so at a London clinic it is plain "es"."""
+    locale = normalise(locale)
+    clinic_language, _, territory = locale.partition("_")
+    if not language or language == clinic_language:
+        return locale
+    try:
+        return str(Locale.parse(f"{language}_{territory}"))
+    except (UnknownLocaleError, ValueError):
+        return language
+
+
 def current_locale() -> str:
     return _active.get()
 

@@ -11,7 +11,7 @@ from aftercare.messages import render_reminder
 from aftercare.models import Reminder
 from sessions_app.models import SessionStatus
 from tests.aftercare_helpers import local, step
-from tests.factories import make_client, make_plan, make_portal_user, make_session, sign_in
+from tests.factories import make_client, make_plan, make_portal_user, make_session, make_staff, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +39,19 @@ def test_the_aftercare_email_is_in_the_clients_language(clinic, practitioner):
     assert "Hasta entonces, evite también:" in message.html
     english = instructions(completed_session(clinic, practitioner, day=11, first_name="Sam"))
     assert english.subject.startswith("Your aftercare") and "Hello Sam," in english.text
+
+
+def test_a_spanish_speaker_at_a_london_clinic_gets_spanish_dates(other_clinic, practitioner):
+    """Babel has no es_GB: the e-mail falls back to plain Spanish, never to an error."""
+    other_clinic.locale, other_clinic.country = "en_GB", "GB"
+    other_clinic.save()
+    london_practitioner = make_staff("practitioner", other_clinic)
+    person = make_client(other_clinic, first_name="Lucía", language="es")
+    plan = make_plan(person, quoted_sessions=2, status="active")
+    session = make_session(plan, number=1, starts_at=local("Europe/London", 2026, 3, 10, 14),
+                           practitioner=london_practitioner, status=SessionStatus.COMPLETED)
+    message = instructions(session)
+    assert "Hola, Lucía:" in message.text and "14 de marzo de 2026" in message.text
 
 
 def test_the_portal_is_in_the_clients_language(client, clinic):

@@ -4,7 +4,6 @@ The locale is the one ClinicTimezoneMiddleware activated; see clinic.locale_form
 
 from __future__ import annotations
 
-from babel import Locale, UnknownLocaleError
 from django import template
 from django.utils import timezone, translation
 
@@ -30,17 +29,9 @@ def phone(value: str, country: str | None = None) -> str:
 
 
 def _page_locale() -> str:
-    """The clinic's locale in the page's language: a Spanish-speaking client of a Chicago
-    clinic (en_US) reads es_US - "2 de marzo de 2026" - like their aftercare e-mails."""
-    locale = locale_format.current_locale()
+    """The clinic's locale in the page's language (a Spanish-speaking client reads es_US)."""
     language = (translation.get_language() or "").split("-")[0]
-    clinic_language, _, territory = locale.partition("_")
-    if not language or language == clinic_language:
-        return locale
-    try:  # Spanish in the US is es_US; Babel has no es_GB, so London gets plain "es"
-        return str(Locale.parse(f"{language}_{territory}"))
-    except (UnknownLocaleError, ValueError):
-        return language
+    return locale_format.in_language(language, locale_format.current_locale())
 
 
 @register.filter
