@@ -175,7 +175,8 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
 @desk_required
 def plan_amend(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = get_plan_for(request.user, plan_id)
-    form = AmendQuoteForm(request.POST or None, initial={"quoted_sessions": plan.quoted_sessions})
+    form = AmendQuoteForm(request.POST or None, initial={"quoted_sessions": plan.quoted_sessions},
+                          touch_up=plan.is_touch_up)
     if request.method == "POST" and form.is_valid():
         try:
             booking.amend_quote(
