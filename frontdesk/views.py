@@ -162,6 +162,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         "plan": plan, "client": plan.client, "clinic": plan.clinic, "sessions": sessions,
         "deposits": deposits,
         "amendments": plan.amendments.select_related("by"),
+        "touch_ups": plan.touch_ups.order_by("pk"),  # R15: the touch-up plans of this plan
         "next_number": number, "bookable": bookable,
         "window": slots.window(plan, number) if bookable else None,
         "held_deposit": booking.held_deposit(plan),

@@ -111,6 +111,10 @@ class RecallRow:
         return not (self.client.email_consent and self.client.email.strip())
 
     @property
+    def days_overdue(self) -> int:
+        return max(0, -self.days_left)
+
+    @property
     def shade_label(self) -> str:
         return Shade(self.last_shade).label
 
