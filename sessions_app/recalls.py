@@ -34,11 +34,12 @@ def _completed_sessions() -> QuerySet[TreatmentSession]:
     ).order_by("-number", "-starts_at")
 
 
-def _recorded_shades() -> QuerySet[SessionRecord]:
-    """The shade used at the plan's completed sessions, the last session first."""
+def _recorded_shades(plan=None) -> QuerySet[SessionRecord]:
+    """The shade used at the plan's completed sessions, the last session first (the outer
+    query's plan unless one is given)."""
     return SessionRecord.objects.filter(
-        session__plan=OuterRef("pk"), session__status=SessionStatus.COMPLETED,
-        shade_used__isnull=False,
+        session__plan=OuterRef("pk") if plan is None else plan,
+        session__status=SessionStatus.COMPLETED, shade_used__isnull=False,
     ).order_by("-session__number", "-session__starts_at")
 
 
@@ -85,7 +86,7 @@ def recalls_due(clinics: Iterable[Clinic], *, now: dt.datetime | None = None) ->
 def last_shade_used(plan: TreatmentPlan) -> int:
     """The shade to start a touch-up from: the last shade recorded at a completed session
     of the plan, else the plan's starting shade."""
-    shade = _recorded_shades().filter(session__plan=plan).values_list("shade_used", flat=True).first()
+    shade = _recorded_shades(plan).values_list("shade_used", flat=True).first()
     return shade or plan.starting_shade
 
 
