@@ -174,7 +174,8 @@ class AmendQuoteForm(forms.Form):
             field.validators = [v for v in field.validators if not isinstance(v, MinValueValidator)]
             field.validators.append(MinValueValidator(1))
             field.widget.attrs["min"] = 1
-            field.help_text = "At least one for a touch-up (R15), and not below a session already booked or done."
+            field.help_text = ("At least one for a touch-up (R15), and not below a session "
+                               "already booked or done.")
 
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()

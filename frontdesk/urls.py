@@ -3,9 +3,8 @@
 from django.urls import path
 
 from frontdesk import booking_views as bookings
-from frontdesk import erasure_views, import_views
+from frontdesk import erasure_views, import_views, recall_views
 from frontdesk import paperwork_views as paperwork
-from frontdesk import recall_views
 from frontdesk import views as desk
 
 app_name = "frontdesk"

@@ -382,7 +382,8 @@ def test_plan_pages_show_the_touch_up_and_its_plan(client, clinic, practitioner,
     touch_up = booking.create_touch_up_plan(plan=plan, by=front_desk)
     sign_in(client, front_desk)
     page = body(client.get(reverse("frontdesk:plan_detail", args=[touch_up.pk])))
-    assert f"Touch-up of <a href=\"{reverse('frontdesk:plan_detail', args=[plan.pk])}\">plan #{plan.pk}</a>" in page
+    original_url = reverse("frontdesk:plan_detail", args=[plan.pk])
+    assert f'Touch-up of <a href="{original_url}">plan #{plan.pk}</a>' in page
     original = body(client.get(reverse("frontdesk:plan_detail", args=[plan.pk])))
     assert f"plan #{touch_up.pk}</a> (quoted)" in original
     assert f"Touch-up of plan #{plan.pk}" in body(client.get(reverse("frontdesk:client_detail",
