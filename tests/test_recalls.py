@@ -422,3 +422,12 @@ def test_the_list_costs_the_same_queries_with_ten_times_the_rows(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(LIST)
     assert page.status_code == 200 and page.context["page"].paginator.count == 22
+
+
+def test_hostile_parameters_get_a_page_or_a_404_never_an_error(client, front_desk, due_plan):
+    sign_in(client, front_desk)
+    for value in ("", "0", "-1", "99999999999999999999999", "NaN", "\x00", "<script>", "1e309"):
+        assert client.get(LIST, {"clinic": value}).status_code in {200, 404}
+        assert client.get(LIST, {"page": value}).status_code == 200
+    too_big = "/desk/recalls/99999999999999999999/touch-up/"
+    assert client.post(too_big).status_code == 404
