@@ -52,5 +52,8 @@ def test_the_recall_list_on_a_phone(ticking_monday, page, live_server, clinic, f
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, live_server, front_desk)
     page.goto(f"{live_server.url}{reverse('frontdesk:recalls')}")
-    expect(page.get_by_role("button", name=re.compile("Book a touch-up for Pia Phone"))).to_be_attached()
+    button = page.get_by_role("button", name=re.compile("Book a touch-up for Pia Phone"))
+    expect(button).to_be_in_viewport()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing spills sideways
     shot(page, "recalls_list_phone")
+
