@@ -19,6 +19,7 @@ from aftercare import placeholders
 from aftercare.models import Channel, MessageTemplate, Reminder
 from aftercare.window import aftercare_window
 from clinic.clinic_time import client_day, client_moment, client_time, local_date
+from clinic.clinic_time import recall_day as clinic_recall_day
 from clinic.locale_format import format_moment, format_money, in_language
 from clinic.portal import paperwork_link
 from sessions_app.rules import allowed_window
@@ -62,14 +63,9 @@ def window_close(session) -> dt.datetime:
 
 
 def recall_day(plan) -> dt.date:
-    """The touch-up recall date: the plan's completion date + the clinic's recall years (R15).
-    29 February falls back to 28 February in a year without it."""
-    done = local_date(plan.completed_at, plan.clinic.tz)
-    years = plan.clinic.touch_up_recall_years
-    try:
-        return done.replace(year=done.year + years)
-    except ValueError:
-        return done.replace(year=done.year + years, day=28)
+    """The touch-up recall date: the plan's completion date + the clinic's recall years (R15),
+    counted by clinic.clinic_time.recall_day (also the front desk's recall list)."""
+    return clinic_recall_day(plan.completed_at, plan.clinic.tz, plan.clinic.touch_up_recall_years)
 
 
 # --------------------------------------------------------------------------- context

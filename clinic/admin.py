@@ -49,7 +49,7 @@ class ClinicAdmin(ClinicScopedAdmin):
         ("Rule settings (DOMAIN.md)", {"fields": [
             "min_days_first_to_second", "target_days_second_min", "target_days_second_max",
             "third_window_min_days", "third_window_max_days", "aftercare_days",
-            "cancellation_notice_hours", "touch_up_recall_years"]}),
+            "cancellation_notice_hours", "touch_up_recall_years", "touch_up_price"]}),
         ("Client data (R20)", {"fields": ["retention_years"]}),
     ]
 
@@ -228,8 +228,8 @@ PLAN_DESCRIPTION_FIELDS = ["treatment_area", "starting_shade", "hairline_notes"]
 @admin.register(TreatmentPlan)
 class TreatmentPlanAdmin(NoDeleteMixin, ClinicScopedAdmin):
     form = PlanAdminForm
-    list_display = ["client", "clinic", "treatment_area", "quoted_sessions", "price", "status"]
-    list_filter = ["clinic", "status", "treatment_area"]
+    list_display = ["client", "clinic", "kind", "treatment_area", "quoted_sessions", "price", "status"]
+    list_filter = ["clinic", "status", "kind", "treatment_area"]
     list_select_related = ["client", "clinic"]
     search_fields = ["client__last_name", "client__first_name", "client__email"]
     raw_id_fields = ["client"]
@@ -241,7 +241,8 @@ class TreatmentPlanAdmin(NoDeleteMixin, ClinicScopedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # A plan stays with its client and clinic (its sessions repeat both).
-        fixed = ["clinic", "currency", "status", "completed_at", "created_by"]
+        # A touch-up is made from the recall list (R15), never turned into one here.
+        fixed = ["clinic", "kind", "touch_up_of", "currency", "status", "completed_at", "created_by"]
         return ["client", *fixed] if obj is not None else fixed
 
     def save_model(self, request, obj, form, change):

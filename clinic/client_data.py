@@ -53,8 +53,8 @@ def client_data(client: Client) -> dict:
         },
         "plans": [{
             "id": plan.pk,
-            **_pick(plan, ("treatment_area", "quoted_sessions", "price", "currency",
-                           "starting_shade", "status", "created_at", "completed_at")),
+            **_pick(plan, ("kind", "touch_up_of_id", "treatment_area", "quoted_sessions", "price",
+                           "currency", "starting_shade", "status", "created_at", "completed_at")),
             "clinic": plan.clinic.name,
         } for plan in plans],
         "sessions": [{

@@ -33,6 +33,30 @@ def at_local(day: dt.date, time: dt.time, tz: zoneinfo.ZoneInfo) -> dt.datetime:
     return aware
 
 
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The same calendar day `years` later; 29 February falls back to 28 February in a year
+    without it."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def recall_day(completed_at: dt.datetime, tz: zoneinfo.ZoneInfo, years: int) -> dt.date:
+    """The touch-up recall date (R15): the plan's completion date on the clinic's calendar
+    plus the clinic's recall years. One home for it: the recall message and the recall list."""
+    return add_years(local_date(completed_at, tz), years)
+
+
+def last_completion_day_due(by: dt.date, years: int) -> dt.date:
+    """The latest local completion date whose recall day falls on or before `by`: the inverse
+    of add_years, including a 29 February whose recall falls back to 28 February."""
+    day = add_years(by, -years)
+    while add_years(day + dt.timedelta(days=1), years) <= by:
+        day += dt.timedelta(days=1)
+    return day
+
+
 def day_span(first: dt.date, last: dt.date, tz: zoneinfo.ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
     """From local midnight starting `first` to local midnight ending `last`: the instants of
     those calendar days in the clinic's zone (23 or 25 hours on a day the clocks change)."""

@@ -24,7 +24,7 @@ from clinic.models import (
     WorkingHours,
 )
 from sessions_app import booking
-from sessions_app.models import SessionStatus, TreatmentSession
+from sessions_app.models import SessionRecord, SessionStatus, TreatmentSession
 
 PASSWORD = "pigment-demo"
 
@@ -246,6 +246,22 @@ def _clients_at_every_stage(clinic, desk, pats, users) -> None:
     plan.status, plan.completed_at = "completed", plan.sessions.get(number=2).completed_at
     plan.save(update_fields=["status", "completed_at"])
     booking.record_payment(plan=plan, amount=Decimal("1500.00"), by=desk, method="bank transfer")
+
+    # Touch-up recall (R15): plans completed about three years ago, on the desk's recall list -
+    # one overdue (reached by e-mail), one due in a month whose client is to be called.
+    for (first, last), days_ago, email in (
+        (("Robin", "Recall") if is_chicago else ("Rory", "Recall"), 3 * 365 + 12, True),
+        (("Casey", "Caller") if is_chicago else ("Cara", "Caller"), 3 * 365 - 30, False),
+    ):
+        recalled = _client(clinic, first, last)
+        recalled.email_consent = email
+        recalled.save(update_fields=["email_consent"])
+        plan = _plan(recalled, 2, "1800.00")
+        _past(plan, 1, days_ago + 14, pat)
+        last_session = _past(plan, 2, days_ago, pat)
+        SessionRecord.objects.create(session=last_session, shade_used=5, created_by=pat)
+        plan.status, plan.completed_at = "completed", last_session.completed_at
+        plan.save(update_fields=["status", "completed_at"])
 
     # Today: a session 2 in progress for the calendar and the practitioner's day.
     today = _client(clinic, *names[5])

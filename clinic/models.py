@@ -79,6 +79,11 @@ class Clinic(models.Model):
         default=False, help_text="Refunds are made by managers unless this is on"
     )
     touch_up_recall_years = models.PositiveSmallIntegerField(default=3, help_text="R15")
+    touch_up_price = models.DecimalField(
+        max_digits=10, decimal_places=2, default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0.00"))],
+        help_text="R15: the quote of a touch-up plan made from the recall list (0: quote it by hand)",
+    )
     paperwork_repeat_months = models.PositiveSmallIntegerField(
         default=12, validators=[MinValueValidator(1)],
         help_text="R17: a new plan asks for the paperwork again when the last is older than this",
@@ -320,17 +325,37 @@ class PlanStatus(models.TextChoices):
 OPEN_PLAN_STATUSES = (PlanStatus.QUOTED, PlanStatus.ACTIVE)
 
 
+class PlanKind(models.TextChoices):
+    """R15: a touch-up is a plan of its own kind, the one kind that may quote one session."""
+
+    TREATMENT = "treatment", "Treatment"
+    TOUCH_UP = "touch_up", "Touch-up"
+
+
+def min_sessions(kind: str) -> int:
+    """The fewest sessions a plan of this kind quotes: two for a treatment (R1), one for a
+    touch-up (R15)."""
+    return 1 if kind == PlanKind.TOUCH_UP else 2
+
+
 class TreatmentPlan(models.Model):
-    """The quote for one client: at least two sessions (R1), a price, a shade, a status."""
+    """The quote for one client: at least two sessions (R1) - or a touch-up of an earlier
+    plan, which may quote one (R15) -, a price, a shade, a status."""
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="plans")
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="plans")
     treatment_area = models.CharField(
         max_length=20, choices=TreatmentArea.choices, default=TreatmentArea.FULL_SCALP
     )
+    kind = models.CharField(max_length=20, choices=PlanKind.choices, default=PlanKind.TREATMENT)
+    # R15: the plan a touch-up touches up, so its shade history is at hand.
+    touch_up_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="touch_ups",
+    )
+    # The per-kind minimum (2, or 1 for a touch-up) is clean() and the check constraint below.
     quoted_sessions = models.PositiveSmallIntegerField(
-        default=2, validators=[MinValueValidator(2), MaxValueValidator(12)],
-        help_text="R1: at least two sessions",
+        default=2, validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text="R1: at least two sessions (a touch-up: at least one)",
     )
     price = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3)
@@ -348,16 +373,40 @@ class TreatmentPlan(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            # R1 in the database itself: no single-session plan, whoever writes the row.
+            # R1 in the database itself: no single-session treatment plan, whoever writes the
+            # row; only a touch-up (R15) may quote a single session.
             models.CheckConstraint(
-                condition=Q(quoted_sessions__gte=2), name="plan_quotes_at_least_two_sessions"
+                condition=Q(quoted_sessions__gte=2)
+                | Q(kind="touch_up", quoted_sessions__gte=1),
+                name="plan_quotes_at_least_two_sessions",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["treatment", "touch_up"]), name="plan_kind_known"
+            ),
+            # A touch-up names the plan it touches up; a treatment plan touches up nothing.
+            models.CheckConstraint(
+                condition=Q(kind="touch_up", touch_up_of__isnull=False)
+                | Q(kind="treatment", touch_up_of__isnull=True),
+                name="plan_touch_up_has_its_plan",
+            ),
+            # One live touch-up per plan: a second click of "Book a touch-up" (or two desks at
+            # once) cannot make two. A cancelled touch-up frees the place.
+            models.UniqueConstraint(
+                fields=["touch_up_of"], condition=~Q(status="cancelled"),
+                name="one_live_touch_up_per_plan",
             ),
             models.CheckConstraint(condition=Q(price__gte=0), name="plan_price_not_negative"),
         ]
-        indexes = [models.Index(fields=["clinic", "status"], name="plan_clinic_status_idx")]
+        indexes = [
+            models.Index(fields=["clinic", "status"], name="plan_clinic_status_idx"),
+            # The recall list (R15): completed plans of a clinic by completion time.
+            models.Index(fields=["clinic", "status", "completed_at"], name="plan_recall_idx"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.client} - {self.get_treatment_area_display()} ({self.quoted_sessions} sessions)"
+        sessions = "1 session" if self.quoted_sessions == 1 else f"{self.quoted_sessions} sessions"
+        kind = " touch-up" if self.is_touch_up else ""
+        return f"{self.client} - {self.get_treatment_area_display()}{kind} ({sessions})"
 
     def save(self, *args, **kwargs):
         if not self.currency and self.clinic_id:
@@ -368,8 +417,23 @@ class TreatmentPlan(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_PLAN_STATUSES
 
+    @property
+    def is_touch_up(self) -> bool:
+        return self.kind == PlanKind.TOUCH_UP
+
     def clean(self) -> None:
-        if self.quoted_sessions is not None and self.quoted_sessions < 2:
+        if self.is_touch_up:
+            if self.quoted_sessions is not None and self.quoted_sessions < 1:
+                raise ValidationError(
+                    {"quoted_sessions": "A touch-up quotes at least one session (R15)."},
+                    code="min_one_session",
+                )
+            if self.touch_up_of_id is None:
+                raise ValidationError(
+                    {"touch_up_of": "A touch-up names the plan it touches up (R15)."},
+                    code="touch_up_without_plan",
+                )
+        elif self.quoted_sessions is not None and self.quoted_sessions < 2:
             raise ValidationError(
                 {"quoted_sessions": "A plan quotes at least two sessions (R1): the skin needs "
                  "a second session to correct how the pigment settled."},
@@ -392,7 +456,8 @@ class QuoteAmendment(models.Model):
     class Meta:
         ordering = ["at"]
         constraints = [
-            models.CheckConstraint(condition=Q(new_sessions__gte=2), name="amended_quote_at_least_two"),
+            # R1 itself is the plan's constraint (a touch-up may go down to one session).
+            models.CheckConstraint(condition=Q(new_sessions__gte=1), name="amended_quote_at_least_one"),
             models.CheckConstraint(condition=~Q(reason=""), name="amendment_has_reason"),
         ]
 

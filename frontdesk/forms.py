@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.utils import timezone
 
 from aftercare.models import ReminderStatus
@@ -164,6 +165,17 @@ class AmendQuoteForm(forms.Form):
         help_text="Recorded with your name (R3).",
         error_messages={"required": "Say why the quote changes."},
     )
+
+    def __init__(self, *args, touch_up: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if touch_up:  # R15: a touch-up may quote a single session
+            field = self.fields["quoted_sessions"]
+            field.min_value = 1
+            field.validators = [v for v in field.validators if not isinstance(v, MinValueValidator)]
+            field.validators.append(MinValueValidator(1))
+            field.widget.attrs["min"] = 1
+            field.help_text = ("At least one for a touch-up (R15), and not below a session "
+                               "already booked or done.")
 
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from frontdesk import booking_views as bookings
-from frontdesk import erasure_views, import_views
+from frontdesk import erasure_views, import_views, recall_views
 from frontdesk import paperwork_views as paperwork
 from frontdesk import views as desk
 
@@ -26,6 +26,9 @@ urlpatterns = [
     path("plans/<int:plan_id>/book/", bookings.book_session, name="book_session"),
     path("plans/<int:plan_id>/book/check/", bookings.book_check, name="book_check"),
     path("plans/<int:plan_id>/book/slots/", bookings.book_slots, name="book_slots"),
+    # Touch-up recall (R15): the list, and "Book a touch-up" (POST).
+    path("recalls/", recall_views.recall_list, name="recalls"),
+    path("recalls/<int:plan_id>/touch-up/", recall_views.recall_touch_up, name="recall_touch_up"),
     path("sessions/<int:session_id>/reschedule/", bookings.session_reschedule, name="session_reschedule"),
     path(
         "sessions/<int:session_id>/reschedule/preview/", bookings.session_reschedule_preview,

@@ -162,6 +162,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         "plan": plan, "client": plan.client, "clinic": plan.clinic, "sessions": sessions,
         "deposits": deposits,
         "amendments": plan.amendments.select_related("by"),
+        "touch_ups": plan.touch_ups.order_by("pk"),  # R15: the touch-up plans of this plan
         "next_number": number, "bookable": bookable,
         "window": slots.window(plan, number) if bookable else None,
         "held_deposit": booking.held_deposit(plan),
@@ -175,7 +176,8 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
 @desk_required
 def plan_amend(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = get_plan_for(request.user, plan_id)
-    form = AmendQuoteForm(request.POST or None, initial={"quoted_sessions": plan.quoted_sessions})
+    form = AmendQuoteForm(request.POST or None, initial={"quoted_sessions": plan.quoted_sessions},
+                          touch_up=plan.is_touch_up)
     if request.method == "POST" and form.is_valid():
         try:
             booking.amend_quote(

@@ -29,14 +29,16 @@ from clinic.history import person_name, save_by
 from clinic.locale_format import format_money
 from clinic.models import (
     Clinic,
+    PlanKind,
     PlanStatus,
     QuoteAmendment,
     Role,
     SlotRequestStatus,
     TreatmentPlan,
+    min_sessions,
     staff_role,
 )
-from sessions_app import availability, records
+from sessions_app import availability, recalls, records
 from sessions_app.models import (
     Deposit,
     DepositState,
@@ -974,7 +976,11 @@ def amend_quote(
         _check_plan_open(plan)
         if not reason.strip():
             raise BookingRefused("Say why the quote changes.", code="reason_required")
-        if not isinstance(quoted_sessions, int) or quoted_sessions < 2:
+        if plan.is_touch_up:
+            if not isinstance(quoted_sessions, int) or quoted_sessions < 1:
+                raise BookingRefused("A touch-up quotes at least one session (R15).",
+                                     code="min_one_session")
+        elif not isinstance(quoted_sessions, int) or quoted_sessions < 2:
             raise BookingRefused("A plan quotes at least two sessions (R1).", code="min_two_sessions")
         highest = max(_live_numbers(plan), default=0)
         if quoted_sessions < highest:
@@ -998,16 +1004,18 @@ def _live_numbers(plan: TreatmentPlan) -> list[int]:
 
 def complete_plan(*, plan: TreatmentPlan, by) -> TreatmentPlan:
     """Close a plan early (e.g. the client is happy after two sessions). R1: never before
-    two sessions are completed; booked sessions must be cancelled first."""
+    two sessions are completed (a touch-up, R15: one); booked sessions must be cancelled
+    first."""
     with transaction.atomic():
         clinic = _lock_clinic(plan.clinic_id)
         plan = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
         _require_staff(by, clinic, "complete plans", roles=(Role.FRONT_DESK, Role.MANAGER))
         _check_plan_open(plan)
         done = plan.sessions.filter(status=SessionStatus.COMPLETED).count()
-        if done < 2:
+        if done < min_sessions(plan.kind):
+            needed = "one session is" if plan.is_touch_up else "two sessions are"
             raise BookingRefused(
-                f"A plan can be completed once two sessions are done (R1); {done} is done.",
+                f"A plan can be completed once {needed} done (R1, R15); {done} is done.",
                 code="invalid_state",
             )
         if plan.sessions.filter(status__in=OPEN_STATUSES).exists():
@@ -1018,6 +1026,42 @@ def complete_plan(*, plan: TreatmentPlan, by) -> TreatmentPlan:
         save_by(plan, by)
         aftercare.plan_completed(plan=plan, by=by)  # the touch-up recall (R15)
         return plan
+
+
+def create_touch_up_plan(*, plan: TreatmentPlan, by) -> TreatmentPlan:
+    """The touch-up plan for a completed plan on the recall list (R15): its own kind, one
+    session quoted, priced at the clinic's `touch_up_price`, at the same clinic and area,
+    starting from the last shade used (the plan's starting shade when no session recorded
+    one), with the hairline notes carried over. A plan has at most one live touch-up: a
+    second request is refused [touch_up_exists] naming it (a cancelled touch-up frees the
+    place). The new plan is quoted; booking its session 1 follows the usual rules."""
+    with transaction.atomic():
+        clinic = _lock_clinic(plan.clinic_id)
+        _require_staff(by, clinic, "make touch-up plans", roles=(Role.FRONT_DESK, Role.MANAGER))
+        plan = TreatmentPlan.objects.select_for_update().select_related("client").get(pk=plan.pk)
+        if plan.status != PlanStatus.COMPLETED:
+            raise BookingRefused(
+                f"Plan #{plan.pk} is {plan.get_status_display().lower()}: only a completed plan "
+                "is touched up.", code="invalid_state",
+            )
+        if hasattr(plan.client, "erasure"):
+            raise BookingRefused("The client was erased on request.", code="invalid_state")
+        existing = plan.touch_ups.exclude(status=PlanStatus.CANCELLED).first()
+        if existing is not None:
+            raise BookingRefused(
+                f"Plan #{plan.pk} already has touch-up plan #{existing.pk} "
+                f"({existing.get_status_display().lower()}); book it from its plan page.",
+                code="touch_up_exists",
+            )
+        touch_up = TreatmentPlan(
+            client=plan.client, clinic=clinic, kind=PlanKind.TOUCH_UP, touch_up_of=plan,
+            treatment_area=plan.treatment_area, quoted_sessions=1,
+            price=clinic.touch_up_price, currency=clinic.currency,
+            starting_shade=recalls.last_shade_used(plan), hairline_notes=plan.hairline_notes,
+            created_by=by,
+        )
+        save_by(touch_up, by, clean=True)
+        return touch_up
 
 
 def cancel_plan(*, plan: TreatmentPlan, by, reason: str) -> TreatmentPlan:
