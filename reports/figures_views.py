@@ -81,6 +81,14 @@ def _month(row) -> str:
     return f"{row['year']:04d}-{row['month']:02d}"
 
 
+def _monthly_table(title: str, scope, rows, cols, figures_of) -> t.Table:
+    """A figure per clinic and month, sorted by clinic name, then month."""
+    ordered = sorted(rows, key=lambda r: (scope.names[r["clinic_id"]], r["year"], r["month"]))
+    return t.Table(title, ["Clinic", "Month", *cols],
+                   [[scope.names[r["clinic_id"]], _month(r), *figures_of(r)] for r in ordered],
+                   numeric_from=2)
+
+
 def _page(request, scope: Scope, *, name: str, title: str, intro: str, charts, tables, as_csv: bool):
     if as_csv:
         if scope.form.errors:
@@ -214,17 +222,7 @@ def attendance_tables(scope: Scope) -> list[t.Table]:
             ["Starting hour", *cols],
             [[f"{r['hour']:02d}:00", *figures_of(r)] for r in data["by_hour"]],
         ),
-        t.Table(
-            "Attendance per month",
-            ["Clinic", "Month", *cols],
-            [
-                [scope.names[r["clinic_id"]], _month(r), *figures_of(r)]
-                for r in sorted(
-                    data["by_month"], key=lambda r: (scope.names[r["clinic_id"]], r["year"], r["month"])
-                )
-            ],
-            numeric_from=2,
-        ),
+        _monthly_table("Attendance per month", scope, data["by_month"], cols, figures_of),
     ]
 
 
@@ -455,17 +453,7 @@ def aftercare_tables(scope: Scope) -> list[t.Table]:
             ],
             numeric_from=2,
         ),
-        t.Table(
-            "Aftercare delivery per month",
-            ["Clinic", "Month", *cols],
-            [
-                [scope.names[r["clinic_id"]], _month(r), *figures_of(r)]
-                for r in sorted(
-                    data["by_month"], key=lambda r: (scope.names[r["clinic_id"]], r["year"], r["month"])
-                )
-            ],
-            numeric_from=2,
-        ),
+        _monthly_table("Aftercare delivery per month", scope, data["by_month"], cols, figures_of),
     ]
 
 
